@@ -1,0 +1,1 @@
+//! Lexer and recursive-descent parser.
