@@ -154,9 +154,15 @@ pub enum ExprKind {
     PositionalCount,
     /// `@name` or `@name[k1, k2]`; `@` alone has the name `"@"`. The name
     /// keeps its `@`.
-    Map { name: String, keys: Vec<Expr> },
+    Map {
+        name: String,
+        keys: Vec<Expr>,
+    },
     /// `name(args)`
-    Call { name: String, args: Vec<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
     /// A type used as an argument: `sizeof(struct task_struct)`,
     /// `offsetof(struct sk_buff, len)`.
     TypeArg(TypeName),
@@ -165,7 +171,10 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
-    Unary { op: UnOp, expr: Box<Expr> },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
     Ternary {
         cond: Box<Expr>,
         then: Box<Expr>,
@@ -178,13 +187,22 @@ pub enum ExprKind {
         arrow: bool,
     },
     /// `expr[index]` on a pointer, array or string (not a map).
-    Index { expr: Box<Expr>, index: Box<Expr> },
+    Index {
+        expr: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `(a, b, c)`
     Tuple(Vec<Expr>),
     /// `$t.0`
-    TupleIndex { expr: Box<Expr>, index: u32 },
+    TupleIndex {
+        expr: Box<Expr>,
+        index: u32,
+    },
     /// `(type) expr`
-    Cast { ty: TypeName, expr: Box<Expr> },
+    Cast {
+        ty: TypeName,
+        expr: Box<Expr>,
+    },
     /// `$x++`, `--@y`, ...
     IncDec {
         target: Box<Expr>,

@@ -45,7 +45,9 @@ impl Diagnostic {
     pub fn render(&self, file: &str, source: &str) -> String {
         let start = (self.span.start as usize).min(source.len());
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
         let line_no = source[..start].matches('\n').count() + 1;
         let col = source[line_start..start].chars().count() + 1;
         let level = match self.level {

@@ -3,7 +3,7 @@
 //! compiler only asks, so it stays free of syscalls and deterministic.
 
 /// One field of a tracepoint's `format` file, e.g.
-/// `field:const char * filename;	offset:24;	size:8;	signed:0;`.
+/// `field:const char * filename; offset:24; size:8; signed:0;`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TpField {
     pub name: String,

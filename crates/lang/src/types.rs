@@ -60,13 +60,15 @@ pub enum Type {
     },
     /// An address printed as a kernel symbol (`ksym`, `func` in kprobes).
     Ksym,
-    /// An address printed as a user symbol (`usym`, `func` in uprobes).
+    /// An address printed as a user symbol (`usym`, `func` in uprobes):
+    /// 16 bytes in memory, the address and the process id.
     Usym,
     /// A user name (printed from the uid).
     Username,
     /// An IPv4/IPv6 address (`ntop`): family + 16 bytes.
     Inet,
-    /// `strftime(fmt, ns)`: a timestamp printed with a format.
+    /// `strftime(fmt, ns)`: 16 bytes in memory, the index of the format in
+    /// the event table and the time in ns since boot.
     Timestamp,
     /// The probe name (`probe`): an index into the probe table.
     ProbeName,
@@ -109,9 +111,7 @@ impl Type {
                 | Type::Ptr(_)
                 | Type::Ctx
                 | Type::Ksym
-                | Type::Usym
                 | Type::Username
-                | Type::Timestamp
                 | Type::ProbeName
                 | Type::Stack { .. }
         )
@@ -130,6 +130,7 @@ impl Type {
             Type::Array(t, n) => t.size() * n,
             Type::Tuple(ts) => tuple_layout(ts).1,
             Type::Inet => 24,
+            Type::Timestamp | Type::Usym => 16,
             Type::Agg(_) => 8,
             _ => 8,
         }
@@ -155,7 +156,12 @@ impl fmt::Display for Type {
         match self {
             Type::None => write!(f, "none"),
             Type::Int { bytes, signed } => {
-                write!(f, "{}int{}", if *signed { "" } else { "u" }, *bytes as u32 * 8)
+                write!(
+                    f,
+                    "{}int{}",
+                    if *signed { "" } else { "u" },
+                    *bytes as u32 * 8
+                )
             }
             Type::Bool => write!(f, "bool"),
             Type::Str(n) => write!(f, "string[{n}]"),

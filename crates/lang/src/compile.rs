@@ -1,0 +1,184 @@
+//! The whole pipeline: source → AST → typed probes → BPF → object.
+
+use crate::codegen::{self, GenError};
+use crate::diag::Diagnostic;
+use crate::elf::{write_object, ElfMap, ElfProgram};
+use crate::env::Env;
+use crate::spec::*;
+use crate::{ast, parse, sema};
+
+fn symbol_name(i: usize, probe: &str) -> String {
+    let clean: String = probe
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(40)
+        .collect();
+    format!("p{i}_{clean}")
+}
+
+/// Compiles a script for the machine described by `env`.
+pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    let (program, diags) = parse::parse(source);
+    let mut dumps = Vec::new();
+    if opts.dump.iter().any(|d| d == "ast") {
+        dumps.push(("ast".to_string(), parse::dump(&program)));
+    }
+    if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
+        return Err(diags);
+    }
+    if program.probes.is_empty() {
+        return Err(vec![Diagnostic::error(
+            crate::span::Span::new(0, source.len().min(1)),
+            "the script has no probes",
+        )]);
+    }
+    let analysis = sema::analyze(&program, env, opts)?;
+    if opts.dump.iter().any(|d| d == "types") {
+        let typed = ast::Program {
+            config: Vec::new(),
+            probes: analysis
+                .probes
+                .iter()
+                .map(|p| ast::Probe {
+                    attach_points: Vec::new(),
+                    predicate: p.predicate.clone(),
+                    body: p.body.clone(),
+                    span: Default::default(),
+                })
+                .collect(),
+        };
+        let mut text = String::new();
+        for p in &analysis.probes {
+            text.push_str(&format!("{}\n", p.target.name));
+        }
+        text.push_str(&parse::dump(&typed));
+        dumps.push(("types".to_string(), text));
+    }
+    let out = codegen::generate(&analysis, opts, env.btf(), env.ncpus(), source)
+        .map_err(|GenError { span, message }| vec![Diagnostic::error(span, message)])?;
+    let mut elf_maps: Vec<ElfMap> = out
+        .maps
+        .iter()
+        .map(|m| ElfMap {
+            name: m.symbol.clone(),
+            map_type: m.bpf_type,
+            key_size: m.key_size,
+            value_size: m.value_size,
+            max_entries: m.max_entries,
+            flags: 0,
+        })
+        .collect();
+    let internal = |name: &str, map_type, key_size, value_size, max_entries| ElfMap {
+        name: name.to_string(),
+        map_type,
+        key_size,
+        value_size,
+        max_entries,
+        flags: 0,
+    };
+    elf_maps.push(internal(
+        RINGBUF_MAP,
+        map_type::RINGBUF,
+        0,
+        0,
+        opts.ringbuf_size,
+    ));
+    elf_maps.push(internal(LOST_MAP, map_type::PERCPU_ARRAY, 4, 8, 1));
+    if out.programs.iter().any(|p| p.scratch_size > 8) {
+        elf_maps.push(internal(
+            SCRATCH_MAP,
+            map_type::PERCPU_ARRAY,
+            4,
+            out.scratch_size,
+            1,
+        ));
+    }
+    if out.uses_stacks {
+        elf_maps.push(internal(
+            STACKS_MAP,
+            map_type::STACK_TRACE,
+            4,
+            127 * 8,
+            4096,
+        ));
+    }
+    if out.uses_globals {
+        elf_maps.push(internal(GLOBALS_MAP, map_type::ARRAY, 4, 8, 1));
+    }
+    let mut programs = Vec::new();
+    let mut elf_programs = Vec::new();
+    let mut asm_dump = String::new();
+    for (i, p) in out.programs.iter().enumerate() {
+        let name = symbol_name(i, &p.target.name);
+        if opts.dump.iter().any(|d| d == "asm") {
+            asm_dump.push_str(&format!("{} ({}):\n", p.target.name, p.target.section));
+            asm_dump.push_str(&scry_asm::disasm::disasm_with_maps(
+                &p.asm.insns,
+                &p.asm.relocs,
+            ));
+        }
+        elf_programs.push(ElfProgram {
+            section: p.target.section.clone(),
+            name: name.clone(),
+            code: scry_asm::encode_all(&p.asm.insns),
+            map_relocs: p.asm.relocs.clone(),
+        });
+        programs.push(ProgramSpec {
+            name,
+            section: p.target.section.clone(),
+            attach: p.target.attach.clone(),
+            probe: p.target.name.clone(),
+            lines: p.asm.lines.clone(),
+            insn_count: p.asm.insns.len(),
+        });
+    }
+    if opts.dump.iter().any(|d| d == "ir") {
+        dumps.push(("ir".to_string(), ir_dump(&programs, &out.maps, &out.events)));
+    }
+    if !asm_dump.is_empty() {
+        dumps.push(("asm".to_string(), asm_dump));
+    }
+    let object = write_object(&elf_programs, &elf_maps, "GPL");
+    let has_end = out.events.iter().any(|e| matches!(e, EventSpec::Exit));
+    Ok(Compiled {
+        object,
+        programs,
+        maps: out.maps,
+        events: out.events,
+        probe_names: out.probe_names,
+        ringbuf_size: opts.ringbuf_size,
+        has_end,
+        dumps,
+    })
+}
+
+/// The `-d ir` dump: what was generated, as tables.
+fn ir_dump(programs: &[ProgramSpec], maps: &[MapSpec], events: &[EventSpec]) -> String {
+    let mut s = String::from("programs:\n");
+    for p in programs {
+        s.push_str(&format!(
+            "  {} [{}] {} insns: {:?}\n",
+            p.name, p.section, p.insn_count, p.attach
+        ));
+    }
+    s.push_str("maps:\n");
+    for m in maps {
+        let key: Vec<String> = m.key.iter().map(|t| t.to_string()).collect();
+        s.push_str(&format!(
+            "  {} ({}) key [{}] {}B value {:?} {}B type {}{}\n",
+            m.name,
+            m.symbol,
+            key.join(", "),
+            m.key_size,
+            m.value,
+            m.value_size,
+            m.bpf_type,
+            if m.percpu { " per-cpu" } else { "" }
+        ));
+    }
+    s.push_str("events:\n");
+    for (i, e) in events.iter().enumerate() {
+        s.push_str(&format!("  {i}: {e:?}\n"));
+    }
+    s
+}

@@ -1,0 +1,303 @@
+//! The BPF object: an ELF relocatable file that aya (and libbpf, bpftool)
+//! can read. One section per program (named for its probe type), a Text
+//! symbol per program, `R_BPF_64_64` relocations on map loads, BTF-defined
+//! maps in `.maps` described by a generated `.BTF`, and a `license`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use object::write::{Object, Relocation, SectionId, Symbol, SymbolId, SymbolSection};
+use object::{
+    Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind,
+    SymbolScope,
+};
+use scry_btf::BtfWriter;
+
+/// `R_BPF_64_64`: a 64-bit immediate (`ld_imm64`) referring to a symbol.
+const R_BPF_64_64: object::elf::RelocationType = object::elf::R_BPF_64_64;
+/// Opcode of `ld_imm64` (BPF_LD | BPF_IMM | BPF_DW).
+const LD_IMM64: u8 = 0x18;
+
+/// One program of the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfProgram {
+    /// ELF section; its first `/`-separated part selects the program type
+    /// (`tracepoint/syscalls/sys_enter_openat`, `uprobe`, `perf_event`,
+    /// `raw_tracepoint/sched_switch`, `kprobe/do_sys_open`, `tp_btf/...`).
+    /// Programs may share a section.
+    pub section: String,
+    /// Symbol name: a unique C identifier.
+    pub name: String,
+    /// Encoded instructions, 8 bytes each.
+    pub code: Vec<u8>,
+    /// (instruction index of an `ld_imm64`, map name) for each map load.
+    pub map_relocs: Vec<(usize, String)>,
+}
+
+/// One BTF-defined map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfMap {
+    /// A C identifier.
+    pub name: String,
+    /// `BPF_MAP_TYPE_*`.
+    pub map_type: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub flags: u32,
+}
+
+/// Input that cannot make an object (a bug in the code generator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ElfError {
+    /// A relocation names a map that is not in the map list.
+    UnknownMap { program: String, map: String },
+    /// A relocation's instruction is missing or is not an `ld_imm64`.
+    BadRelocation { program: String, insn: usize },
+    /// Code length is not a multiple of 8, or is empty.
+    BadCode { program: String },
+    /// Two programs or maps share a symbol name.
+    DuplicateSymbol(String),
+    /// The object writer failed.
+    Write(String),
+}
+
+impl fmt::Display for ElfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ElfError::UnknownMap { program, map } => {
+                write!(f, "program {program} refers to unknown map {map}")
+            }
+            ElfError::BadRelocation { program, insn } => {
+                write!(
+                    f,
+                    "program {program}: instruction {insn} is not a 64-bit load"
+                )
+            }
+            ElfError::BadCode { program } => {
+                write!(
+                    f,
+                    "program {program}: code is empty or not whole instructions"
+                )
+            }
+            ElfError::DuplicateSymbol(name) => write!(f, "duplicate symbol {name}"),
+            ElfError::Write(e) => write!(f, "cannot write object: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ElfError {}
+
+/// Writes the object. Panics on inconsistent input (see [`try_write_object`]),
+/// which only a code generator bug produces.
+pub fn write_object(programs: &[ElfProgram], maps: &[ElfMap], license: &str) -> Vec<u8> {
+    match try_write_object(programs, maps, license) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("write_object: {e}"),
+    }
+}
+
+/// Writes the object, or says what is wrong with the input.
+pub fn try_write_object(
+    programs: &[ElfProgram],
+    maps: &[ElfMap],
+    license: &str,
+) -> Result<Vec<u8>, ElfError> {
+    let mut obj = Object::new(BinaryFormat::Elf, Architecture::Bpf, Endianness::Little);
+    let mut btf = BtfWriter::new();
+    let mut names: HashMap<&str, ()> = HashMap::new();
+
+    // Maps: one symbol each in `.maps`, at the offset the BTF gives it.
+    let mut map_syms: HashMap<&str, SymbolId> = HashMap::new();
+    if !maps.is_empty() {
+        let placed: Vec<_> = maps
+            .iter()
+            .map(|m| {
+                btf.map_def(
+                    &m.name,
+                    m.map_type,
+                    m.key_size,
+                    m.value_size,
+                    m.max_entries,
+                    m.flags,
+                )
+            })
+            .collect();
+        let size = btf.datasec_end(".maps") as usize;
+        let sec = obj.add_section(Vec::new(), b".maps".to_vec(), SectionKind::Data);
+        obj.append_section_data(sec, &vec![0; size], 8);
+        for (m, p) in maps.iter().zip(&placed) {
+            if names.insert(&m.name, ()).is_some() {
+                return Err(ElfError::DuplicateSymbol(m.name.clone()));
+            }
+            let sym = obj.add_symbol(Symbol {
+                name: m.name.as_bytes().to_vec(),
+                value: p.offset as u64,
+                size: p.size as u64,
+                kind: SymbolKind::Data,
+                // Linkage scope makes the symbol hidden, which libbpf rejects.
+                scope: SymbolScope::Dynamic,
+                weak: false,
+                section: SymbolSection::Section(sec),
+                flags: SymbolFlags::None,
+            });
+            map_syms.insert(&m.name, sym);
+        }
+    }
+
+    // Programs: sections by name, shared when names repeat.
+    let mut sections: HashMap<&str, SectionId> = HashMap::new();
+    for p in programs {
+        if p.code.is_empty() || p.code.len() % 8 != 0 {
+            return Err(ElfError::BadCode {
+                program: p.name.clone(),
+            });
+        }
+        if names.insert(&p.name, ()).is_some() {
+            return Err(ElfError::DuplicateSymbol(p.name.clone()));
+        }
+        let sec = *sections.entry(&p.section).or_insert_with(|| {
+            obj.add_section(Vec::new(), p.section.as_bytes().to_vec(), SectionKind::Text)
+        });
+        let base = obj.append_section_data(sec, &p.code, 8);
+        obj.add_symbol(Symbol {
+            name: p.name.as_bytes().to_vec(),
+            value: base,
+            size: p.code.len() as u64,
+            kind: SymbolKind::Text,
+            scope: SymbolScope::Dynamic,
+            weak: false,
+            section: SymbolSection::Section(sec),
+            flags: SymbolFlags::None,
+        });
+        for (insn, map) in &p.map_relocs {
+            let at = insn * 8;
+            if p.code.get(at) != Some(&LD_IMM64) || p.code.len() < at + 16 {
+                return Err(ElfError::BadRelocation {
+                    program: p.name.clone(),
+                    insn: *insn,
+                });
+            }
+            let symbol = *map_syms
+                .get(map.as_str())
+                .ok_or_else(|| ElfError::UnknownMap {
+                    program: p.name.clone(),
+                    map: map.clone(),
+                })?;
+            obj.add_relocation(
+                sec,
+                Relocation {
+                    offset: base + at as u64,
+                    symbol,
+                    addend: 0,
+                    flags: RelocationFlags::Elf {
+                        r_type: R_BPF_64_64,
+                    },
+                },
+            )
+            .map_err(|e| ElfError::Write(e.to_string()))?;
+        }
+        btf.program(&p.name);
+    }
+
+    let lic = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
+    let mut lic_data = license.as_bytes().to_vec();
+    lic_data.push(0);
+    obj.append_section_data(lic, &lic_data, 1);
+
+    let btf_sec = obj.add_section(Vec::new(), b".BTF".to_vec(), SectionKind::Other);
+    obj.append_section_data(btf_sec, &btf.finish(&[]), 4);
+
+    obj.write().map_err(|e| ElfError::Write(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object::{Object as _, ObjectSection as _, ObjectSymbol as _};
+
+    fn ld_map_prog(section: &str, name: &str, map: &str) -> ElfProgram {
+        let mut code = vec![0u8; 24];
+        code[0] = LD_IMM64;
+        code[16] = 0x95; // exit
+        ElfProgram {
+            section: section.to_string(),
+            name: name.to_string(),
+            code,
+            map_relocs: vec![(0, map.to_string())],
+        }
+    }
+
+    fn array(name: &str) -> ElfMap {
+        ElfMap {
+            name: name.to_string(),
+            map_type: 2,
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1,
+            flags: 0,
+        }
+    }
+
+    #[test]
+    fn layout() {
+        let progs = [
+            ld_map_prog("uprobe", "a", "m1"),
+            ld_map_prog("uprobe", "b", "m2"),
+            ld_map_prog("perf_event", "c", "m1"),
+        ];
+        let bytes = write_object(&progs, &[array("m1"), array("m2")], "Dual MIT/GPL");
+        let file = object::File::parse(&*bytes).unwrap();
+        assert_eq!(file.architecture(), Architecture::Bpf);
+        let lic = file.section_by_name("license").unwrap();
+        assert_eq!(lic.data().unwrap(), b"Dual MIT/GPL\0");
+        let maps = file.section_by_name(".maps").unwrap();
+        assert_eq!(maps.size(), 64);
+        let btf = scry_btf::Btf::parse(
+            file.section_by_name(".BTF")
+                .unwrap()
+                .data()
+                .unwrap()
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(btf.find("m2", scry_btf::Kind::Var).is_some());
+        assert!(btf.find("c", scry_btf::Kind::Func).is_some());
+
+        let uprobe = file.section_by_name("uprobe").unwrap();
+        assert_eq!(uprobe.size(), 48);
+        let relocs: Vec<u64> = uprobe.relocations().map(|(off, _)| off).collect();
+        assert_eq!(relocs, [0, 24]);
+        let sym = |n: &str| file.symbols().find(|s| s.name() == Ok(n)).unwrap();
+        assert_eq!((sym("b").address(), sym("b").size()), (24, 24));
+        assert_eq!(sym("b").kind(), SymbolKind::Text);
+        assert_eq!((sym("m2").address(), sym("m2").size()), (32, 32));
+        assert!(sym("m2").is_global());
+    }
+
+    #[test]
+    fn bad_input() {
+        let p = ld_map_prog("uprobe", "a", "nope");
+        assert!(matches!(
+            try_write_object(&[p], &[array("m")], "GPL"),
+            Err(ElfError::UnknownMap { .. })
+        ));
+        let mut p = ld_map_prog("uprobe", "a", "m");
+        p.map_relocs[0].0 = 2;
+        assert!(matches!(
+            try_write_object(&[p], &[array("m")], "GPL"),
+            Err(ElfError::BadRelocation { insn: 2, .. })
+        ));
+        let p = ld_map_prog("uprobe", "m", "m");
+        assert!(matches!(
+            try_write_object(&[p], &[array("m")], "GPL"),
+            Err(ElfError::DuplicateSymbol(_))
+        ));
+        let mut p = ld_map_prog("uprobe", "a", "m");
+        p.code.pop();
+        assert!(matches!(
+            try_write_object(&[p], &[array("m")], "GPL"),
+            Err(ElfError::BadCode { .. })
+        ));
+    }
+}

@@ -1,0 +1,310 @@
+//! The event loop: BEGIN, events from the ring buffer until exit() or a
+//! signal (or the traced command's end), END, then the maps.
+
+use crate::decode::Decoder;
+use crate::error::RuntimeError;
+use crate::session::Session;
+use crate::symbols::Symbols;
+use scry_lang::spec::EventSpec;
+use scry_output::Value;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub format: Format,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+/// The signal that asked us to stop, or 0.
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    STOP.store(sig, Ordering::SeqCst);
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP end the run cleanly (maps printed, probes
+/// detached).
+pub fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Something that ends the run when it ends (the `-c` command).
+pub trait Watched {
+    /// True once it has ended.
+    fn ended(&mut self) -> bool;
+}
+
+enum Flow {
+    Continue,
+    Exit,
+}
+
+struct Printer<'a> {
+    out: &'a mut dyn Write,
+    cfg: &'a RunConfig,
+}
+
+impl Printer<'_> {
+    fn text(&mut self, s: &str) -> std::io::Result<()> {
+        if self.cfg.format == Format::Json {
+            writeln!(self.out, "{}", scry_output::printf_json(s))
+        } else {
+            self.out.write_all(s.as_bytes())
+        }
+    }
+}
+
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    b.get(off..off + 8)
+        .map(|s| u64::from_ne_bytes(s.try_into().unwrap()))
+        .unwrap_or(0)
+}
+
+fn io_err(e: std::io::Error) -> RuntimeError {
+    RuntimeError::Io(format!("output: {e}"))
+}
+
+/// Runs an attached session to its end; returns the exit code.
+pub fn run(
+    session: &mut Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    mut watched: Option<&mut dyn Watched>,
+) -> Result<i32, RuntimeError> {
+    let symbols = Symbols::new();
+    let probes = session
+        .compiled
+        .programs
+        .iter()
+        .filter(|p| {
+            !matches!(
+                p.attach,
+                scry_lang::spec::Attach::Begin | scry_lang::spec::Attach::End
+            )
+        })
+        .count();
+    if !cfg.quiet {
+        let n = session.compiled.programs.len();
+        match cfg.format {
+            Format::Text => writeln!(
+                out,
+                "Attaching {n} probe{}...",
+                if n == 1 { "" } else { "s" }
+            ),
+            Format::Json => writeln!(
+                out,
+                "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {n}}}}}"
+            ),
+        }
+        .map_err(io_err)?;
+        out.flush().map_err(io_err)?;
+    }
+    let _ = probes;
+    session.run_begin()?;
+    let mut exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
+    let fd = session.ringbuf.as_fd().as_raw_fd();
+    while !exit {
+        if STOP.load(Ordering::SeqCst) != 0 {
+            break;
+        }
+        if let Some(w) = watched.as_deref_mut() {
+            if w.ended() {
+                break;
+            }
+        }
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, 100) };
+        if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return Err(RuntimeError::Io(format!(
+                "poll: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
+        out.flush().map_err(io_err)?;
+    }
+    session.run_end()?;
+    drain(session, cfg, out, &symbols)?;
+    print_all_maps(session, cfg, out, &symbols)?;
+    out.flush().map_err(io_err)?;
+    let lost = session.lost_events();
+    if lost > 0 {
+        eprintln!("WARNING: {lost} events were lost: the ring buffer was full (raise it with --ringbuf-size)");
+    }
+    Ok(0)
+}
+
+/// Handles every event waiting in the ring buffer.
+fn drain(
+    session: &mut Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    symbols: &Symbols,
+) -> Result<Flow, RuntimeError> {
+    let mut flow = Flow::Continue;
+    loop {
+        let Some(item) = session.ringbuf.next() else {
+            break;
+        };
+        let bytes = item.to_vec();
+        drop(item);
+        if let Flow::Exit = handle(session, cfg, out, symbols, &bytes)? {
+            flow = Flow::Exit;
+        }
+    }
+    Ok(flow)
+}
+
+fn decoder<'a>(session: &'a Session, symbols: &'a Symbols) -> Decoder<'a> {
+    Decoder {
+        probe_names: &session.compiled.probe_names,
+        events: &session.compiled.events,
+        symbols,
+        stacks_fd: session.stacks_fd(),
+    }
+}
+
+fn args(d: &Decoder, args: &[(scry_lang::types::Type, u32)], bytes: &[u8]) -> Vec<Value> {
+    args.iter()
+        .map(|(t, off)| d.value(t, bytes.get(8 + *off as usize..).unwrap_or(&[])))
+        .collect()
+}
+
+fn handle(
+    session: &mut Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    symbols: &Symbols,
+    bytes: &[u8],
+) -> Result<Flow, RuntimeError> {
+    let id = u64_at(bytes, 0) as usize;
+    let Some(spec) = session.compiled.events.get(id).cloned() else {
+        return Ok(Flow::Continue);
+    };
+    let mut p = Printer { out, cfg };
+    match spec {
+        EventSpec::Printf { format, args: a } => {
+            let vals = args(&decoder(session, symbols), &a, bytes);
+            let text = scry_output::format_printf(&format, &vals);
+            p.text(&text).map_err(io_err)?;
+        }
+        EventSpec::Cat { format, args: a } => {
+            let vals = args(&decoder(session, symbols), &a, bytes);
+            let path = scry_output::format_printf(&format, &vals);
+            match std::fs::read_to_string(&path) {
+                Ok(s) => p.text(&s).map_err(io_err)?,
+                Err(e) => eprintln!("cat(\"{path}\"): {e}"),
+            }
+        }
+        EventSpec::System { format, args: a } => {
+            let vals = args(&decoder(session, symbols), &a, bytes);
+            let cmd = scry_output::format_printf(&format, &vals);
+            p.out.flush().map_err(io_err)?;
+            match std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&cmd)
+                .output()
+            {
+                Ok(o) => p
+                    .text(&String::from_utf8_lossy(&o.stdout))
+                    .map_err(io_err)?,
+                Err(e) => eprintln!("system(\"{cmd}\"): {e}"),
+            }
+        }
+        EventSpec::PrintValue { ty } => {
+            let v = decoder(session, symbols).value(&ty, bytes.get(8..).unwrap_or(&[]));
+            let text = format!("{}\n", scry_output::format_value(&v));
+            p.text(&text).map_err(io_err)?;
+        }
+        EventSpec::PrintMap { map, top, div } => {
+            print_map(session, cfg, p.out, symbols, map, top as usize, div)?;
+        }
+        EventSpec::Clear { map } | EventSpec::Zero { map } => {
+            let zero = matches!(spec, EventSpec::Zero { .. });
+            let m = session.compiled.maps[map].clone();
+            crate::mapread::clear_map(&m, session.map_fds[map], session.ncpus, zero)
+                .map_err(|e| RuntimeError::Io(format!("clearing {}: {e}", m.name)))?;
+        }
+        EventSpec::Time { format } => {
+            let now = crate::symbols::boot_to_unix_ns(crate::session::monotonic_ns());
+            let text = scry_output::format_time(&format, now);
+            if cfg.format == Format::Json {
+                writeln!(p.out, "{}", scry_output::time_json(&text)).map_err(io_err)?;
+            } else {
+                p.text(&text).map_err(io_err)?;
+            }
+        }
+        EventSpec::Exit => return Ok(Flow::Exit),
+        EventSpec::Delete { .. } | EventSpec::Join { .. } | EventSpec::TimeFormat { .. } => {}
+    }
+    Ok(Flow::Continue)
+}
+
+fn print_map(
+    session: &Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    symbols: &Symbols,
+    i: usize,
+    top: usize,
+    div: u64,
+) -> Result<(), RuntimeError> {
+    let m = &session.compiled.maps[i];
+    let dump = crate::mapread::read_map(
+        &decoder(session, symbols),
+        m,
+        session.map_fds[i],
+        session.ncpus,
+    )
+    .map_err(|e| RuntimeError::Io(format!("reading {}: {e}", m.name)))?;
+    let text = match cfg.format {
+        Format::Text => scry_output::print_map_text(&dump, top, div),
+        Format::Json => scry_output::map_json(&dump, top, div)
+            .map(|l| l + "\n")
+            .unwrap_or_default(),
+    };
+    out.write_all(text.as_bytes()).map_err(io_err)
+}
+
+/// At exit, bpftrace prints every map, in name order.
+fn print_all_maps(
+    session: &Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    symbols: &Symbols,
+) -> Result<(), RuntimeError> {
+    let d = decoder(session, symbols);
+    let mut dumps = Vec::new();
+    for (i, m) in session.compiled.maps.iter().enumerate() {
+        let dump = crate::mapread::read_map(&d, m, session.map_fds[i], session.ncpus)
+            .map_err(|e| RuntimeError::Io(format!("reading {}: {e}", m.name)))?;
+        dumps.push(dump);
+    }
+    let text = match cfg.format {
+        Format::Text => scry_output::end_of_run_text(&dumps),
+        Format::Json => scry_output::end_of_run_json(&dumps),
+    };
+    out.write_all(text.as_bytes()).map_err(io_err)
+}

@@ -1,0 +1,440 @@
+//! A loaded script: the object loaded through aya, programs attached, maps
+//! and the ring buffer at hand. Dropping it detaches everything (all
+//! attachments are fd-scoped, so the kernel also cleans up after SIGKILL).
+
+use crate::bpfsys;
+use crate::error::{privileges_hint, RuntimeError};
+use crate::features::{Feature, NotSupported};
+use crate::sysenv::SysEnv;
+use aya::maps::{Map, MapData, RingBuf};
+use aya::programs::perf_event::{PerfEventConfig, PerfEventScope, SamplePolicy};
+use aya::programs::uprobe::{UProbeAttachLocation, UProbeScope};
+use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint, UProbe};
+use aya::{Ebpf, EbpfLoader};
+use scry_lang::spec::{Attach, Compiled, ProgramSpec, GLOBALS_MAP, LOST_MAP, RINGBUF_MAP};
+use std::num::NonZeroU32;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+
+pub struct Session {
+    pub ebpf: Ebpf,
+    pub compiled: Compiled,
+    pub ringbuf: RingBuf<MapData>,
+    /// Map fds of the script's maps, by map index.
+    pub map_fds: Vec<RawFd>,
+    pub lost_fd: Option<RawFd>,
+    pub ncpus: u32,
+    /// The script's file name, for messages (`stdin` for -e).
+    pub file: String,
+    pub source: String,
+}
+
+fn map_data(map: &Map) -> Option<&MapData> {
+    Some(match map {
+        Map::HashMap(m)
+        | Map::PerCpuHashMap(m)
+        | Map::Array(m)
+        | Map::PerCpuArray(m)
+        | Map::StackTraceMap(m)
+        | Map::LruHashMap(m)
+        | Map::RingBuf(m)
+        | Map::Unsupported(m) => m,
+        _ => return None,
+    })
+}
+
+/// The monotonic clock, in ns (what `nsecs` reads in the kernel).
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid timespec out-parameter.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Checks that the kernel supports every program's attach kind.
+pub fn check_features(compiled: &Compiled, env: &SysEnv) -> Result<(), RuntimeError> {
+    let f = env.features();
+    for p in &compiled.programs {
+        let need = match &p.attach {
+            Attach::Kprobe { .. } | Attach::Kretprobe { .. } => Some(Feature::Kprobes),
+            Attach::Uprobe { .. } | Attach::Usdt { .. } => Some(Feature::Uprobes),
+            Attach::PerfEvent { hardware: true, .. } => Some(Feature::HardwareEvents),
+            Attach::Fentry { .. } | Attach::Fexit { .. } => {
+                if !env.fentry_supported() {
+                    return Err(NotSupported {
+                        feature: Feature::Fentry,
+                    }
+                    .into());
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(feature) = need {
+            f.require(feature)?;
+        }
+    }
+    Ok(())
+}
+
+impl Session {
+    /// Loads the object and creates its maps; verifies every program.
+    pub fn load(
+        compiled: Compiled,
+        env: &SysEnv,
+        file: &str,
+        source: &str,
+    ) -> Result<Session, RuntimeError> {
+        check_features(&compiled, env)?;
+        if compiled.programs.iter().any(|p| {
+            matches!(
+                p.attach,
+                Attach::Tracepoint { .. }
+                    | Attach::RawTracepoint { .. }
+                    | Attach::Kprobe { .. }
+                    | Attach::Kretprobe { .. }
+            )
+        }) {
+            crate::tracefs::root().map_err(RuntimeError::Permission)?;
+        }
+        let mut ebpf = EbpfLoader::new()
+            .btf(None)
+            .load(&compiled.object)
+            .map_err(|e| load_error(&e.to_string()))?;
+        for spec in &compiled.programs {
+            load_program(&mut ebpf, spec, env, file, source)?;
+        }
+        let mut map_fds = Vec::new();
+        for m in &compiled.maps {
+            let fd = ebpf
+                .map(&m.symbol)
+                .and_then(map_data)
+                .map(|d| d.fd().as_fd().as_raw_fd())
+                .ok_or_else(|| RuntimeError::Load(format!("map {} was not created", m.name)))?;
+            map_fds.push(fd);
+        }
+        let lost_fd = ebpf
+            .map(LOST_MAP)
+            .and_then(map_data)
+            .map(|d| d.fd().as_fd().as_raw_fd());
+        if let Some(g) = ebpf.map(GLOBALS_MAP).and_then(map_data) {
+            let fd = g.fd().as_fd().as_raw_fd();
+            bpfsys::map_update(fd, &0u32.to_ne_bytes(), &monotonic_ns().to_ne_bytes())
+                .map_err(|e| RuntimeError::Load(format!("cannot set the start time: {e}")))?;
+        }
+        let rb_map = ebpf
+            .take_map(RINGBUF_MAP)
+            .ok_or_else(|| RuntimeError::Load("the ring buffer was not created".into()))?;
+        let ringbuf = RingBuf::try_from(rb_map)
+            .map_err(|e| RuntimeError::Load(format!("ring buffer: {e}")))?;
+        Ok(Session {
+            ebpf,
+            compiled,
+            ringbuf,
+            map_fds,
+            lost_fd,
+            ncpus: scry_lang::env::Env::ncpus(env),
+            file: file.to_string(),
+            source: source.to_string(),
+        })
+    }
+
+    /// Attaches every program except BEGIN and END.
+    pub fn attach(&mut self) -> Result<(), RuntimeError> {
+        let programs = self.compiled.programs.clone();
+        for spec in &programs {
+            attach_program(&mut self.ebpf, spec)?;
+        }
+        Ok(())
+    }
+
+    fn run_special(&mut self, which: Attach) -> Result<(), RuntimeError> {
+        let names: Vec<String> = self
+            .compiled
+            .programs
+            .iter()
+            .filter(|p| p.attach == which)
+            .map(|p| p.name.clone())
+            .collect();
+        for name in names {
+            let prog = self
+                .ebpf
+                .program(&name)
+                .ok_or_else(|| RuntimeError::Load(format!("no program {name}")))?;
+            let fd = prog
+                .fd()
+                .map_err(|e| RuntimeError::Load(e.to_string()))?
+                .as_fd()
+                .as_raw_fd();
+            bpfsys::test_run(fd)
+                .map_err(|e| RuntimeError::Load(format!("cannot run {which:?}: {e}")))?;
+        }
+        Ok(())
+    }
+
+    pub fn run_begin(&mut self) -> Result<(), RuntimeError> {
+        self.run_special(Attach::Begin)
+    }
+
+    pub fn run_end(&mut self) -> Result<(), RuntimeError> {
+        self.run_special(Attach::End)
+    }
+
+    /// The stack-trace map, when the script records stacks.
+    pub fn stacks_fd(&self) -> Option<RawFd> {
+        self.ebpf
+            .map(scry_lang::spec::STACKS_MAP)
+            .and_then(map_data)
+            .map(|d| d.fd().as_fd().as_raw_fd())
+    }
+
+    /// Events dropped because the ring buffer was full, summed over CPUs.
+    pub fn lost_events(&self) -> u64 {
+        let Some(fd) = self.lost_fd else { return 0 };
+        let mut buf = vec![0u8; 8 * self.ncpus as usize];
+        match bpfsys::map_lookup(fd, &0u32.to_ne_bytes(), &mut buf) {
+            Ok(true) => buf
+                .chunks(8)
+                .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
+                .sum(),
+            _ => 0,
+        }
+    }
+}
+
+fn load_error(msg: &str) -> RuntimeError {
+    RuntimeError::Load(format!("cannot load the BPF object: {msg}"))
+}
+
+fn load_program(
+    ebpf: &mut Ebpf,
+    spec: &ProgramSpec,
+    env: &SysEnv,
+    file: &str,
+    source: &str,
+) -> Result<(), RuntimeError> {
+    let prog = ebpf.program_mut(&spec.name).ok_or_else(|| {
+        RuntimeError::Load(format!("program {} missing from the object", spec.name))
+    })?;
+    let r = match prog {
+        Program::TracePoint(p) => p.load(),
+        Program::RawTracePoint(p) => p.load(),
+        Program::KProbe(p) => p.load(),
+        Program::UProbe(p) => p.load(),
+        Program::PerfEvent(p) => p.load(),
+        Program::FEntry(p) => {
+            let btf = aya::Btf::from_sys_fs()
+                .map_err(|e| RuntimeError::Load(format!("kernel BTF: {e}")))?;
+            let Attach::Fentry { function } = &spec.attach else {
+                unreachable!()
+            };
+            p.load(function, &btf)
+        }
+        Program::FExit(p) => {
+            let btf = aya::Btf::from_sys_fs()
+                .map_err(|e| RuntimeError::Load(format!("kernel BTF: {e}")))?;
+            let Attach::Fexit { function } = &spec.attach else {
+                unreachable!()
+            };
+            p.load(function, &btf)
+        }
+        other => {
+            return Err(RuntimeError::Load(format!(
+                "unexpected program type {:?} for {}",
+                other.prog_type(),
+                spec.probe
+            )))
+        }
+    };
+    let _ = env;
+    r.map_err(|e| program_error(e, spec, file, source))
+}
+
+/// A program load failure: the verifier's verdict mapped to a script line.
+fn program_error(e: ProgramError, spec: &ProgramSpec, file: &str, source: &str) -> RuntimeError {
+    match e {
+        ProgramError::LoadError {
+            io_error,
+            verifier_log,
+        } => {
+            if let Some(hint) = privileges_hint(&io_error) {
+                return RuntimeError::Permission(hint);
+            }
+            let log = verifier_log.to_string();
+            let ex = scry_asm::verifier::explain(&log);
+            let line = ex
+                .insn
+                .and_then(|i| spec.lines.get(i))
+                .copied()
+                .unwrap_or(0);
+            let mut message = if line > 0 {
+                let text = source.lines().nth(line as usize - 1).unwrap_or("").trim();
+                format!(
+                    "{file}:{line}: error: the BPF verifier rejected {}: {}\n{text}",
+                    spec.probe, ex.message
+                )
+            } else {
+                format!(
+                    "error: the BPF verifier rejected {}: {} ({io_error})",
+                    spec.probe, ex.message
+                )
+            };
+            if let Some(h) = ex.hint {
+                message.push_str(&format!("\nHINT: {h}"));
+            }
+            RuntimeError::Verifier { message, log }
+        }
+        other => RuntimeError::Load(format!("{}: {other}", spec.probe)),
+    }
+}
+
+fn attach_err(spec: &ProgramSpec, e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::Attach {
+        probe: spec.probe.clone(),
+        message: format!("cannot attach: {e}"),
+    }
+}
+
+fn software_config(hardware: bool, config: u64) -> PerfEventConfig {
+    PerfEventConfig::Pmu {
+        pmu_type: if hardware { 0 } else { 1 },
+        config,
+    }
+}
+
+fn attach_program(ebpf: &mut Ebpf, spec: &ProgramSpec) -> Result<(), RuntimeError> {
+    let prog = ebpf.program_mut(&spec.name).expect("loaded program");
+    let e = |err: ProgramError| attach_err(spec, source_chain(&err));
+    match (&spec.attach, prog) {
+        (Attach::Begin | Attach::End, _) => {}
+        (Attach::Tracepoint { category, event }, Program::TracePoint(p)) => {
+            let p: &mut TracePoint = p;
+            p.attach(category, event).map_err(e)?;
+        }
+        (Attach::RawTracepoint { event }, Program::RawTracePoint(p)) => {
+            let p: &mut RawTracePoint = p;
+            p.attach(event).map_err(e)?;
+        }
+        (Attach::Kprobe { function, offset }, Program::KProbe(p)) => {
+            let p: &mut KProbe = p;
+            p.attach(function, *offset).map_err(e)?;
+        }
+        (Attach::Kretprobe { function }, Program::KProbe(p)) => {
+            p.attach(function, 0).map_err(e)?;
+        }
+        (Attach::Fentry { .. }, Program::FEntry(p)) => {
+            p.attach().map_err(e)?;
+        }
+        (Attach::Fexit { .. }, Program::FExit(p)) => {
+            p.attach().map_err(e)?;
+        }
+        (
+            Attach::Uprobe {
+                path, offset, pid, ..
+            },
+            Program::UProbe(p),
+        )
+        | (
+            Attach::Usdt {
+                path, offset, pid, ..
+            },
+            Program::UProbe(p),
+        ) => {
+            let p: &mut UProbe = p;
+            let scope = match pid.and_then(|p| NonZeroU32::new(p as u32)) {
+                Some(pid) => UProbeScope::OneProcess(pid),
+                None => UProbeScope::AllProcesses,
+            };
+            p.attach(UProbeAttachLocation::AbsoluteOffset(*offset), path, scope)
+                .map_err(e)?;
+        }
+        (
+            Attach::Timer {
+                freq,
+                period_ns,
+                all_cpus,
+            },
+            Program::PerfEvent(p),
+        ) => {
+            let p: &mut PerfEvent = p;
+            let policy = match (freq, period_ns) {
+                (Some(f), _) => SamplePolicy::Frequency(*f),
+                (_, Some(ns)) => SamplePolicy::Period(*ns),
+                _ => SamplePolicy::Frequency(99),
+            };
+            let cpus: Vec<u32> = if *all_cpus { online_cpus() } else { vec![0] };
+            for cpu in cpus {
+                p.attach(
+                    software_config(false, 0),
+                    PerfEventScope::AllProcessesOneCpu { cpu },
+                    policy,
+                    false,
+                )
+                .map_err(e)?;
+            }
+        }
+        (
+            Attach::PerfEvent {
+                hardware,
+                config,
+                period,
+            },
+            Program::PerfEvent(p),
+        ) => {
+            for cpu in online_cpus() {
+                p.attach(
+                    software_config(*hardware, *config),
+                    PerfEventScope::AllProcessesOneCpu { cpu },
+                    SamplePolicy::Period(*period),
+                    false,
+                )
+                .map_err(e)?;
+            }
+        }
+        (a, p) => {
+            return Err(attach_err(
+                spec,
+                format!("program type {:?} does not match {a:?}", p.prog_type()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The error with its causes, on one line.
+fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
+}
+
+/// Online CPUs, from /sys/devices/system/cpu/online.
+pub fn online_cpus() -> Vec<u32> {
+    let text =
+        std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_else(|_| "0".into());
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
+                    cpus.extend(a..=b);
+                }
+            }
+            None => {
+                if let Ok(c) = part.parse() {
+                    cpus.push(c);
+                }
+            }
+        }
+    }
+    if cpus.is_empty() {
+        cpus.push(0);
+    }
+    cpus
+}
