@@ -16,4 +16,5 @@ pub mod sema;
 pub mod span;
 pub mod spec;
 pub mod types;
+pub mod usdt_arg;
 pub use compile::compile;

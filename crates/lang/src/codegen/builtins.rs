@@ -98,6 +98,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
             _ => {
                 if let Some(i) = arg_index(name, "arg") {
+                    if let Some(spec) = self.target.usdt_args.get(i as usize).cloned() {
+                        return self.usdt_arg(&spec, e);
+                    }
                     return match &self.target.context {
                         Context::Regs { .. } => self.ctx_load(ARG_REGS[i as usize], 8, false),
                         Context::BtfArgs { .. } => self.ctx_load(i as i16 * 8, 8, false),
@@ -114,6 +117,28 @@ impl<'a, 'b> Gen<'a, 'b> {
                     return self.read_scalar_at(R3, 8, false, e);
                 }
                 Err(self.err_at(e.span, format!("unknown builtin {name}")))
+            }
+        }
+    }
+
+    /// A USDT argument, read where its note says it lives.
+    fn usdt_arg(&mut self, spec: &str, e: &Expr) -> GResult<Val> {
+        use crate::usdt_arg::{parse_arg, UsdtArgLocation};
+        let arg = parse_arg(spec).map_err(|m| self.err_at(e.span, m))?;
+        let (size, signed) = (arg.size as u32, arg.signed);
+        match arg.location {
+            UsdtArgLocation::Const(v) => Ok(Val::Imm(v)),
+            UsdtArgLocation::Reg { pt_regs_offset } => {
+                self.ctx_load(pt_regs_offset as i16, size, signed)
+            }
+            UsdtArgLocation::Mem {
+                base_reg_pt_regs_offset,
+                offset,
+            } => {
+                self.asm
+                    .emit(ldx(Size::DW, R3, CTX, base_reg_pt_regs_offset as i16));
+                self.asm.emit(alu64_imm(Alu::Add, R3, offset as i32));
+                self.read_scalar_at(R3, size, signed, e)
             }
         }
     }

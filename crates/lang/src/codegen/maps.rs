@@ -336,22 +336,20 @@ impl<'a, 'b> Gen<'a, 'b> {
         if bits == 0 {
             self.asm.emit(alu64_imm(Alu::Add, R0, 2));
         } else {
-            // Sub-bucket: the `bits` bits below the leading one.
-            // index = 2 + (log2 << bits) + ((v >> (log2 - bits)) & mask), for
-            // log2 >= bits; small values index directly.
+            // With k sub-buckets: v < 2^k → v + 1; else, l = log2(v) - k:
+            // ((l + 1) << k) + ((v >> l) & (2^k - 1)) + 1.
             let (small, out) = (self.asm.new_label(), self.asm.new_label());
-            self.asm.jmp_imm(Jmp::Jlt, R0, bits as i32, small);
-            self.asm.emit(mov64_reg(R3, R0));
-            self.asm.emit(alu64_imm(Alu::Sub, R3, bits as i32));
+            self.asm.jmp_imm(Jmp::Jlt, v, 1 << bits, small);
+            self.asm.emit(alu64_imm(Alu::Sub, R0, bits as i32));
             self.asm.emit(mov64_reg(R2, v));
-            self.asm.emit(alu64_reg(Alu::Rsh, R2, R3));
+            self.asm.emit(alu64_reg(Alu::Rsh, R2, R0));
             self.asm.emit(alu64_imm(Alu::And, R2, (1 << bits) - 1));
+            self.asm.emit(alu64_imm(Alu::Add, R0, 1));
             self.asm.emit(alu64_imm(Alu::Lsh, R0, bits as i32));
             self.asm.emit(alu64_reg(Alu::Add, R0, R2));
-            self.asm.emit(alu64_imm(Alu::Add, R0, 2));
+            self.asm.emit(alu64_imm(Alu::Add, R0, 1));
             self.asm.ja(out);
             self.asm.bind(small);
-            // log2 < bits: exact buckets for values below 2^bits.
             self.asm.emit(mov64_reg(R0, v));
             self.asm.emit(alu64_imm(Alu::Add, R0, 1));
             self.asm.bind(out);

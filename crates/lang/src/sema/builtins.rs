@@ -75,6 +75,32 @@ pub fn type_of(c: &mut Checker, name: &str, span: Span) -> Type {
         }
         _ => {
             if let Some(i) = arg_index(name, "arg") {
+                if !c.target.usdt_args.is_empty() || c.target.name.starts_with("usdt:") {
+                    let n = c.target.usdt_args.len();
+                    return match c
+                        .target
+                        .usdt_args
+                        .get(i as usize)
+                        .map(|a| crate::usdt_arg::parse_arg(a))
+                    {
+                        Some(Ok(a)) => Type::int(8, a.signed),
+                        Some(Err(e)) => {
+                            c.error(span, e);
+                            Type::None
+                        }
+                        None => {
+                            c.error(
+                                span,
+                                format!(
+                                    "{name}: {} has {n} argument{}",
+                                    c.target.name,
+                                    if n == 1 { "" } else { "s" }
+                                ),
+                            );
+                            Type::None
+                        }
+                    };
+                }
                 return match ctx {
                     Context::Regs { .. } if i < 6 => Type::U64,
                     Context::Regs { .. } => {
