@@ -60,4 +60,18 @@ pub trait Env {
     fn usdt_probes(&self, path: &str) -> Result<Vec<UsdtProbe>, String>;
     /// The number of possible CPUs (sizes per-CPU values).
     fn ncpus(&self) -> u32;
+    /// When this kernel cannot attach a probe kind at all, the one-line
+    /// reason; its wildcards are then left unexpanded and the runtime
+    /// reports the missing feature.
+    fn unsupported(&self, _provider: crate::ast::Provider) -> Option<String> {
+        None
+    }
+    /// The id of a cgroup v2 directory (`cgroupid()`): its inode number.
+    fn cgroup_id(&self, _path: &str) -> Option<u64> {
+        None
+    }
+    /// The address of a kernel symbol (`kaddr()`).
+    fn kernel_symbol(&self, _name: &str) -> Option<u64> {
+        None
+    }
 }

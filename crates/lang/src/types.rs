@@ -137,14 +137,14 @@ impl Type {
     }
 }
 
-/// The offsets of a tuple's fields, each aligned to 8 bytes for scalars, and
+/// The offsets of a tuple's fields, each aligned to 8 bytes (so that
+/// every field can be written and zeroed with aligned 8-byte stores), and
 /// the total size.
 pub fn tuple_layout(ts: &[Type]) -> (Vec<u32>, u32) {
     let mut offsets = Vec::with_capacity(ts.len());
     let mut off = 0u32;
     for t in ts {
-        let align = if t.is_scalar() { t.size().max(1) } else { 1 };
-        off = off.div_ceil(align) * align;
+        off = off.div_ceil(8) * 8;
         offsets.push(off);
         off += t.size();
     }

@@ -257,7 +257,26 @@ fn handle(
             }
         }
         EventSpec::Exit => return Ok(Flow::Exit),
-        EventSpec::Delete { .. } | EventSpec::Join { .. } | EventSpec::TimeFormat { .. } => {}
+        EventSpec::Join {
+            sep,
+            elems,
+            elem_size,
+        } => {
+            let parts: Vec<String> = (0..elems as usize)
+                .map(|i| {
+                    let at = 8 + i * elem_size as usize;
+                    crate::decode::c_string(bytes.get(at..at + elem_size as usize).unwrap_or(&[]))
+                })
+                .take_while(|s| !s.is_empty())
+                .collect();
+            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let text = match cfg.format {
+                Format::Text => scry_output::join_text(&refs, &sep),
+                Format::Json => scry_output::join_json(&refs, &sep) + "\n",
+            };
+            p.out.write_all(text.as_bytes()).map_err(io_err)?;
+        }
+        EventSpec::Delete { .. } | EventSpec::TimeFormat { .. } => {}
     }
     Ok(Flow::Continue)
 }

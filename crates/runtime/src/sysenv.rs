@@ -171,6 +171,33 @@ impl Env for SysEnv {
         usdt::probes(path)
     }
 
+    fn unsupported(&self, provider: scry_lang::ast::Provider) -> Option<String> {
+        use scry_lang::ast::Provider as P;
+        let f = self.features();
+        let feature = match provider {
+            P::Kprobe | P::Kretprobe if !f.kprobes => features::Feature::Kprobes,
+            P::Uprobe | P::Uretprobe | P::Usdt if !f.uprobes => features::Feature::Uprobes,
+            P::Hardware if !f.hardware_events => features::Feature::HardwareEvents,
+            _ => return None,
+        };
+        Some(features::missing_message(feature))
+    }
+
+    fn cgroup_id(&self, path: &str) -> Option<u64> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| m.ino())
+    }
+
+    fn kernel_symbol(&self, name: &str) -> Option<u64> {
+        let text = std::fs::read_to_string(KALLSYMS).ok()?;
+        text.lines().find_map(|l| {
+            let mut it = l.split_whitespace();
+            let addr = it.next()?;
+            let _kind = it.next()?;
+            (it.next()? == name).then(|| u64::from_str_radix(addr, 16).ok())?
+        })
+    }
+
     fn ncpus(&self) -> u32 {
         *self.ncpus.get_or_init(|| {
             std::fs::read_to_string(POSSIBLE_CPUS)

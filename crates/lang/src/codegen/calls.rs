@@ -164,6 +164,10 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.event_with_args(EventSpec::Time { format }, &[], e.span)?;
                 none
             }
+            "join" => {
+                self.join(&args[0], args.get(1), e.span)?;
+                none
+            }
             "ksym" => self.scalar(&args[0]),
             "sizeof" => Ok(Val::Imm(args[0].ty.size() as i64)),
             "offsetof" => {
@@ -233,6 +237,51 @@ impl<'a, 'b> Gen<'a, 'b> {
                 Err(self.err_at(e.span, format!("{name}() is not supported yet")))
             }
         }
+    }
+
+    /// `join(argv[, sep])`: up to 16 strings of a NULL-terminated array
+    /// of string pointers, sent as one event.
+    fn join(&mut self, arr: &Expr, sep: Option<&Expr>, span: crate::span::Span) -> GResult<()> {
+        const ELEMS: u32 = 16;
+        let elem_size = self.sh.opts.max_strlen;
+        let sep = match sep.map(|s| &s.kind) {
+            Some(ExprKind::Str(s)) => s.clone(),
+            _ => " ".to_string(),
+        };
+        let id = self.event(EventSpec::Join {
+            sep,
+            elems: ELEMS,
+            elem_size,
+        });
+        let size = 8 + ELEMS * elem_size;
+        let loc = self
+            .frame
+            .scratch_mem(size)
+            .map_err(|m| self.err_at(span, m))?;
+        let base = self.scalar(arr)?;
+        self.asm
+            .emit(st_imm(Size::DW, loc.base(), loc.off(), id as i32));
+        let done = self.asm.new_label();
+        for i in 0..ELEMS {
+            let dst = loc.plus(8 + i * elem_size);
+            self.zero(dst, elem_size);
+        }
+        for i in 0..ELEMS {
+            self.load_into(base, R3);
+            self.asm.emit(alu64_imm(Alu::Add, R3, 8 * i as i32));
+            let p = self.read_scalar_at(R3, 8, false, arr)?;
+            self.load_into(p, R3);
+            self.frame.free(p);
+            self.asm.jmp_imm(Jmp::Jeq, R3, 0, done);
+            let dst = loc.plus(8 + i * elem_size);
+            self.addr_of(R1, dst);
+            self.asm.emit(mov64_imm(R2, elem_size as i32));
+            self.asm.emit(call(scry_asm::helpers::PROBE_READ_STR));
+        }
+        self.asm.bind(done);
+        self.frame.free(base);
+        self.send_event(loc, size);
+        Ok(())
     }
 
     /// A call whose value lives in memory, written to `dst`.

@@ -139,6 +139,17 @@ fn map_arg(c: &mut Checker, a: &mut Expr, fname: &str) -> Option<String> {
     }
 }
 
+/// How printf sees a value of this type.
+fn arg_kind(t: &Type) -> scry_output::ArgKind {
+    use scry_output::ArgKind;
+    match t {
+        Type::Int { .. } | Type::Bool => ArgKind::Int,
+        Type::Ptr(_) | Type::Ctx => ArgKind::Ptr,
+        Type::Buf(_) => ArgKind::Buf,
+        _ => ArgKind::Str,
+    }
+}
+
 /// Checks a non-aggregation call; returns its type.
 pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
     let span = e.span;
@@ -192,11 +203,20 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
                 );
             }
             for a in &args[1..] {
-                if matches!(a.ty, Type::Agg(_) | Type::Record(_)) || a.ty == Type::None {
+                if matches!(a.ty, Type::Agg(_) | Type::Record(_)) {
                     c.error(
                         a.span,
                         format!("{name}() cannot print a value of type {}", a.ty),
                     );
+                }
+            }
+            if args[1..].iter().all(|a| a.ty != Type::None) {
+                let kinds: Vec<scry_output::ArgKind> =
+                    args[1..].iter().map(|a| arg_kind(&a.ty)).collect();
+                if let ExprKind::Str(fmt) = &args[0].kind {
+                    if let Err(m) = scry_output::check_args(fmt, &kinds) {
+                        c.error(span, format!("{name}: {m}"));
+                    }
                 }
             }
             Type::None
@@ -376,7 +396,7 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             arity(c, span, "strcontains", n, 2, 2);
             Type::U64
         }
-        "cgroupid" | "kaddr" | "uaddr" => {
+        "uaddr" => {
             if arity(c, span, &name, n, 1, 1) && !matches!(args[0].kind, ExprKind::Str(_)) {
                 c.error(args[0].span, format!("{name}() expects a string literal"));
             }

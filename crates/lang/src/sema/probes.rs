@@ -291,7 +291,7 @@ fn kernel_functions(ap: &AttachPoint, env: &dyn Env) -> Result<Vec<Target>, Diag
     if offset != 0 && ap.provider != Provider::Kprobe {
         return Err(err(ap, "an offset is only allowed on kprobes"));
     }
-    let funcs = if has_wildcard(&func) {
+    let funcs = if has_wildcard(&func) && env.unsupported(ap.provider).is_none() {
         let found = env.kernel_functions(&func);
         if found.is_empty() {
             return Err(err(ap, format!("no kernel function matches {}", ap.raw)));

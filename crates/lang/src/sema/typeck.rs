@@ -172,9 +172,12 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
+        let before = self.diags.len();
         let mut vt = self.expr(value);
         if vt == Type::None {
-            self.error(value.span, "this expression has no value to assign");
+            if self.diags.len() == before {
+                self.error(value.span, "this expression has no value to assign");
+            }
             return;
         }
         if op.is_some() && !vt.is_int() {
@@ -266,6 +269,7 @@ impl<'a> Checker<'a> {
     }
 
     pub fn expr(&mut self, e: &mut Expr) -> Type {
+        self.fold_constants(e);
         let t = self.expr_inner(e);
         e.ty = t.clone();
         t
@@ -454,6 +458,44 @@ impl<'a> Checker<'a> {
                 }
                 Type::I64
             }
+        }
+    }
+
+    /// Replaces named constants and compile-time lookups (`kaddr("sym")`,
+    /// `cgroupid("/path")`) with their values.
+    fn fold_constants(&mut self, e: &mut Expr) {
+        let value = match &e.kind {
+            ExprKind::Builtin(name) => super::consts::constant(self.env, name).map(|v| v as u64),
+            ExprKind::Call { name, args } if name == "kaddr" && args.len() == 1 => {
+                let ExprKind::Str(sym) = &args[0].kind else {
+                    return;
+                };
+                match self.env.kernel_symbol(sym) {
+                    Some(a) => Some(a),
+                    None => {
+                        let msg = format!("kaddr(\"{sym}\"): no such kernel symbol");
+                        self.error(e.span, msg);
+                        Some(0)
+                    }
+                }
+            }
+            ExprKind::Call { name, args } if name == "cgroupid" && args.len() == 1 => {
+                let ExprKind::Str(path) = &args[0].kind else {
+                    return;
+                };
+                match self.env.cgroup_id(path) {
+                    Some(id) => Some(id),
+                    None => {
+                        let msg = format!("cgroupid(\"{path}\"): no such cgroup");
+                        self.error(e.span, msg);
+                        Some(0)
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some(v) = value {
+            e.kind = ExprKind::Int(v);
         }
     }
 
