@@ -125,6 +125,12 @@ impl Output {
         self
     }
 
+    /// The number in the "Attaching N probes..." line.
+    pub fn attached_count(&self) -> Option<usize> {
+        let line = self.stdout.lines().find(|l| l.starts_with("Attaching "))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     pub fn panicked(&self) -> bool {
         self.code == Some(101) || self.stderr.contains("panicked")
     }
@@ -163,7 +169,10 @@ impl std::fmt::Display for Output {
     }
 }
 
-fn spawn_reader<R: Read + Send + 'static>(mut r: R, tx: std::sync::mpsc::Sender<String>) -> JoinHandle<()> {
+fn spawn_reader<R: Read + Send + 'static>(
+    mut r: R,
+    tx: std::sync::mpsc::Sender<String>,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
         // Forward output in chunks as soon as it arrives, split on lines
         // where possible so a waiter can match whole lines.
@@ -176,7 +185,10 @@ fn spawn_reader<R: Read + Send + 'static>(mut r: R, tx: std::sync::mpsc::Sender<
                     pending.extend_from_slice(&buf[..n]);
                     while let Some(i) = pending.iter().position(|&b| b == b'\n') {
                         let line: Vec<u8> = pending.drain(..=i).collect();
-                        if tx.send(String::from_utf8_lossy(&line).into_owned()).is_err() {
+                        if tx
+                            .send(String::from_utf8_lossy(&line).into_owned())
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -302,12 +314,6 @@ impl Scry {
             panic!("scry did not attach:\n{out}");
         }
         self
-    }
-
-    /// The number in the "Attaching N probes..." line.
-    pub fn attached_count(&self) -> Option<usize> {
-        let line = self.stdout.lines().find(|l| l.starts_with("Attaching "))?;
-        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     pub fn stdout_so_far(&mut self) -> &str {

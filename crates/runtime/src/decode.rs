@@ -88,10 +88,12 @@ impl Decoder<'_> {
                 let wall = crate::symbols::boot_to_unix_ns(u64_at(b, 8));
                 Value::Str(scry_output::format_time(&fmt, wall))
             }
-            Type::Stack { user, .. } => {
+            Type::Stack { user, depth } => {
                 let raw = u64_at(b, 0);
                 let (id, pid) = (raw as u32, (raw >> 32) as u32);
-                Value::Stack(self.stack(id, pid, *user))
+                let mut frames = self.stack(id, pid, *user);
+                frames.truncate(*depth as usize);
+                Value::Stack(frames)
             }
             Type::Record(_) | Type::None | Type::Agg(_) => Value::None,
         }
@@ -116,9 +118,9 @@ impl Decoder<'_> {
             .take_while(|&a| a != 0)
             .map(|a| {
                 if user {
-                    self.symbols.user(pid, a)
+                    self.symbols.user_frame(pid, a)
                 } else {
-                    self.symbols.kernel(a)
+                    self.symbols.kernel_frame(a)
                 }
             })
             .collect()

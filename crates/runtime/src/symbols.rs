@@ -49,6 +49,34 @@ impl Symbols {
         }
     }
 
+    /// A kernel stack frame: `name+offset`, as bpftrace prints stacks.
+    pub fn kernel_frame(&self, addr: u64) -> String {
+        let syms = self.kallsyms();
+        match syms.partition_point(|(a, _)| *a <= addr) {
+            0 => format!("0x{addr:x}"),
+            i => format!("{}+{}", syms[i - 1].1, addr - syms[i - 1].0),
+        }
+    }
+
+    /// A user stack frame: `name+offset`, or the address in hex.
+    pub fn user_frame(&self, pid: u32, addr: u64) -> String {
+        let mut cache = self.user.borrow_mut();
+        let syms = cache
+            .entry(pid)
+            .or_insert_with(|| load_process_symbols(pid));
+        match syms.partition_point(|(a, _, _)| *a <= addr) {
+            0 => format!("0x{addr:x}"),
+            i => {
+                let (start, size, name) = &syms[i - 1];
+                if addr < start + size.max(&1) {
+                    format!("{name}+{}", addr - start)
+                } else {
+                    format!("0x{addr:x}")
+                }
+            }
+        }
+    }
+
     /// The user symbol of `addr` in process `pid`, or the address in hex.
     pub fn user(&self, pid: u32, addr: u64) -> String {
         let mut cache = self.user.borrow_mut();

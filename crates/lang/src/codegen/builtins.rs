@@ -169,7 +169,7 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     /// A stack id (low 32 bits) with the process id (high 32 bits).
-    fn stack_id(&mut self, user: bool) -> GResult<Val> {
+    pub fn stack_id(&mut self, user: bool) -> GResult<Val> {
         self.sh.uses_stacks = true;
         self.asm.emit(mov64_reg(R1, CTX));
         self.asm.ld_map(R2, crate::spec::STACKS_MAP);

@@ -169,6 +169,12 @@ impl<'a, 'b> Gen<'a, 'b> {
                 none
             }
             "ksym" => self.scalar(&args[0]),
+            "kstack" | "ustack" => {
+                let Type::Stack { user, .. } = e.ty else {
+                    unreachable!()
+                };
+                self.stack_id(user)
+            }
             "sizeof" => Ok(Val::Imm(args[0].ty.size() as i64)),
             "offsetof" => {
                 let (Type::Record(r), ExprKind::Builtin(field) | ExprKind::Var(field)) =

@@ -256,7 +256,11 @@ fn raw_tracepoint_args(env: &dyn Env, event: &str) -> Vec<(String, u32)> {
     let Some(btf) = env.btf() else {
         return Vec::new();
     };
-    let Some(id) = btf.find(&format!("btf_trace_{event}"), scry_btf::Kind::Typedef) else {
+    // `__bpf_trace_EVENT` has named parameters; the typedef only types.
+    let Some(id) = btf
+        .find(&format!("__bpf_trace_{event}"), scry_btf::Kind::Func)
+        .or_else(|| btf.find(&format!("btf_trace_{event}"), scry_btf::Kind::Typedef))
+    else {
         return Vec::new();
     };
     let Some(proto) = btf.func_proto(id) else {

@@ -539,6 +539,9 @@ impl<'a> Checker<'a> {
             return builtins::arg_field(self, &field, span);
         }
         let t = self.expr(expr);
+        if t == Type::None {
+            return Type::None;
+        }
         let record = match (&t, arrow) {
             (Type::Ptr(inner), _) => match inner.as_ref() {
                 Type::Record(r) => r.clone(),
