@@ -6,11 +6,12 @@ use crate::bpfsys;
 use crate::error::{privileges_hint, RuntimeError};
 use crate::features::{Feature, NotSupported};
 use crate::sysenv::SysEnv;
+use crate::timing;
 use aya::maps::{Map, MapData, RingBuf};
 use aya::programs::perf_event::{PerfEventConfig, PerfEventScope, SamplePolicy};
 use aya::programs::uprobe::{UProbeAttachLocation, UProbeScope};
 use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint, UProbe};
-use aya::{Ebpf, EbpfLoader};
+use aya::{Btf, Ebpf};
 use scry_lang::spec::{Attach, Compiled, ProgramSpec, GLOBALS_MAP, LOST_MAP, RINGBUF_MAP};
 use std::num::NonZeroU32;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -87,6 +88,7 @@ impl Session {
         file: &str,
         source: &str,
     ) -> Result<Session, RuntimeError> {
+        timing::mark("load: begin");
         check_features(&compiled, env)?;
         if compiled.programs.iter().any(|p| {
             matches!(
@@ -99,13 +101,21 @@ impl Session {
         }) {
             crate::tracefs::root().map_err(RuntimeError::Permission)?;
         }
-        let mut ebpf = EbpfLoader::new()
-            .btf(None)
+        timing::mark("load: checks");
+        // No vmlinux BTF parse: generated code has no CO-RE relocations
+        // (see loader.rs); fentry/fexit get theirs in load_program.
+        let mut loader = crate::loader::ebpf_loader();
+        timing::mark("load: loader");
+        let mut ebpf = loader
             .load(&compiled.object)
             .map_err(|e| load_error(&e.to_string()))?;
+        timing::mark("load: object and maps");
+        let mut btf = None;
         for spec in &compiled.programs {
-            load_program(&mut ebpf, spec, env, file, source)?;
+            load_program(&mut ebpf, spec, env, file, source, &mut btf)?;
         }
+        drop(btf);
+        timing::mark("load: programs verified");
         let mut map_fds = Vec::new();
         for m in &compiled.maps {
             let fd = ebpf
@@ -147,6 +157,7 @@ impl Session {
         for spec in &programs {
             attach_program(&mut self.ebpf, spec)?;
         }
+        timing::mark("attach");
         Ok(())
     }
 
@@ -190,6 +201,26 @@ impl Session {
             .map(|d| d.fd().as_fd().as_raw_fd())
     }
 
+    /// Reads a map of the script by its name (`@`, `@x`) into the output
+    /// model: per-CPU values combined, keys and values decoded.
+    pub fn read_map(&self, name: &str) -> Result<scry_output::MapDump, RuntimeError> {
+        let i = self
+            .compiled
+            .maps
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| RuntimeError::Io(format!("the script has no map {name}")))?;
+        let symbols = crate::symbols::Symbols::new();
+        let d = crate::decode::Decoder {
+            probe_names: &self.compiled.probe_names,
+            events: &self.compiled.events,
+            symbols: &symbols,
+            stacks_fd: self.stacks_fd(),
+        };
+        crate::mapread::read_map(&d, &self.compiled.maps[i], self.map_fds[i], self.ncpus)
+            .map_err(|e| RuntimeError::Io(format!("reading {name}: {e}")))
+    }
+
     /// Events dropped because the ring buffer was full, summed over CPUs.
     pub fn lost_events(&self) -> u64 {
         let Some(fd) = self.lost_fd else { return 0 };
@@ -214,6 +245,7 @@ fn load_program(
     env: &SysEnv,
     file: &str,
     source: &str,
+    btf: &mut Option<Btf>,
 ) -> Result<(), RuntimeError> {
     let prog = ebpf.program_mut(&spec.name).ok_or_else(|| {
         RuntimeError::Load(format!("program {} missing from the object", spec.name))
@@ -225,20 +257,18 @@ fn load_program(
         Program::UProbe(p) => p.load(),
         Program::PerfEvent(p) => p.load(),
         Program::FEntry(p) => {
-            let btf = aya::Btf::from_sys_fs()
-                .map_err(|e| RuntimeError::Load(format!("kernel BTF: {e}")))?;
+            let btf = kernel_btf(btf)?;
             let Attach::Fentry { function } = &spec.attach else {
                 unreachable!()
             };
-            p.load(function, &btf)
+            p.load(function, btf)
         }
         Program::FExit(p) => {
-            let btf = aya::Btf::from_sys_fs()
-                .map_err(|e| RuntimeError::Load(format!("kernel BTF: {e}")))?;
+            let btf = kernel_btf(btf)?;
             let Attach::Fexit { function } = &spec.attach else {
                 unreachable!()
             };
-            p.load(function, &btf)
+            p.load(function, btf)
         }
         other => {
             return Err(RuntimeError::Load(format!(
@@ -250,6 +280,17 @@ fn load_program(
     };
     let _ = env;
     r.map_err(|e| program_error(e, spec, file, source))
+}
+
+/// aya's view of the kernel BTF, which fentry/fexit loads need: parsed on
+/// the first such program, shared by the rest of the load.
+fn kernel_btf(btf: &mut Option<Btf>) -> Result<&Btf, RuntimeError> {
+    if btf.is_none() {
+        let parsed =
+            Btf::from_sys_fs().map_err(|e| RuntimeError::Load(format!("kernel BTF: {e}")))?;
+        *btf = Some(parsed);
+    }
+    Ok(btf.as_ref().expect("just set"))
 }
 
 /// A program load failure: the verifier's verdict mapped to a script line.
