@@ -6,6 +6,36 @@ use crate::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::types::{tuple_layout, Type};
 use scry_asm::*;
 
+/// The comparison operators (unsigned forms).
+fn comparison(op: BinOp) -> Option<Jmp> {
+    Some(match op {
+        BinOp::Eq => Jmp::Jeq,
+        BinOp::Ne => Jmp::Jne,
+        BinOp::Lt => Jmp::Jlt,
+        BinOp::Le => Jmp::Jle,
+        BinOp::Gt => Jmp::Jgt,
+        BinOp::Ge => Jmp::Jge,
+        _ => return None,
+    })
+}
+
+/// The jump taken when the comparison `j` is false.
+fn invert(j: Jmp, signed: bool) -> Jmp {
+    match (j, signed) {
+        (Jmp::Jeq, _) => Jmp::Jne,
+        (Jmp::Jne, _) => Jmp::Jeq,
+        (Jmp::Jlt, false) => Jmp::Jge,
+        (Jmp::Jle, false) => Jmp::Jgt,
+        (Jmp::Jgt, false) => Jmp::Jle,
+        (Jmp::Jge, false) => Jmp::Jlt,
+        (Jmp::Jlt, true) => Jmp::Jsge,
+        (Jmp::Jle, true) => Jmp::Jsgt,
+        (Jmp::Jgt, true) => Jmp::Jsle,
+        (Jmp::Jge, true) => Jmp::Jslt,
+        (j, _) => j,
+    }
+}
+
 /// Is this type held in memory rather than in a register?
 pub fn in_memory(t: &Type) -> bool {
     matches!(
@@ -357,6 +387,63 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.asm.emit(alu64_reg(alu, R0, rb));
         }
         self.temp_from(R0)
+    }
+
+    /// Jumps to `target` when the condition `e` is false, without
+    /// materialising comparisons as 0/1 (predicates, if, while).
+    pub fn jump_if_false(&mut self, e: &Expr, target: Label) -> GResult<()> {
+        match &e.kind {
+            ExprKind::Binary { op, lhs, rhs }
+                if lhs.ty.is_scalar() && rhs.ty.is_scalar() && comparison(*op).is_some() =>
+            {
+                let signed = lhs.ty.is_signed() && rhs.ty.is_signed();
+                let a = self.scalar(lhs)?;
+                let b = self.scalar(rhs)?;
+                let ra = self.load(a, R0);
+                let inverse = invert(comparison(*op).unwrap(), signed);
+                match b {
+                    Val::Imm(i) if i >= i32::MIN as i64 && i <= i32::MAX as i64 => {
+                        self.asm.jmp_imm(inverse, ra, i as i32, target);
+                    }
+                    _ => {
+                        let rb = self.load(b, R1);
+                        self.asm.jmp_reg(inverse, ra, rb, target);
+                    }
+                }
+                self.frame.free(a);
+                self.frame.free(b);
+                Ok(())
+            }
+            ExprKind::Binary {
+                op: BinOp::LogAnd,
+                lhs,
+                rhs,
+            } => {
+                self.jump_if_false(lhs, target)?;
+                self.jump_if_false(rhs, target)
+            }
+            ExprKind::Binary {
+                op: BinOp::LogOr,
+                lhs,
+                rhs,
+            } => {
+                let pass = self.asm.new_label();
+                let next = self.asm.new_label();
+                self.jump_if_false(lhs, next)?;
+                self.asm.ja(pass);
+                self.asm.bind(next);
+                self.jump_if_false(rhs, target)?;
+                self.asm.bind(pass);
+                Ok(())
+            }
+            _ => {
+                let v = self.scalar(e)?;
+                let r = self.load(v, R0);
+                self.frame.free(v);
+                self.asm.jmp_imm(Jmp::Jeq, r, 0, target);
+                Ok(())
+            }
+        }
     }
 
     fn logical(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> GResult<Val> {

@@ -227,10 +227,7 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
     }
     if let Some(pred) = &p.predicate {
         g.line_of(pred.span);
-        let v = g.expr(pred)?;
-        let r = g.load(v, R0);
-        g.frame.free(v);
-        g.asm.jmp_imm(Jmp::Jeq, r, 0, exit_label);
+        g.jump_if_false(pred, exit_label)?;
     }
     g.block(&p.body)?;
     g.asm.bind(exit_label);

@@ -85,11 +85,8 @@ impl<'a, 'b> Gen<'a, 'b> {
                 }
             }
             StmtKind::If { cond, then, els } => {
-                let c = self.scalar(cond)?;
-                let r = self.load(c, R0);
-                self.frame.free(c);
                 let (l_else, l_end) = (self.asm.new_label(), self.asm.new_label());
-                self.asm.jmp_imm(Jmp::Jeq, r, 0, l_else);
+                self.jump_if_false(cond, l_else)?;
                 self.block(then)?;
                 self.asm.ja(l_end);
                 self.asm.bind(l_else);
@@ -107,10 +104,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             StmtKind::While { cond, body } => {
                 let (top, end) = (self.asm.new_label(), self.asm.new_label());
                 self.asm.bind(top);
-                let c = self.scalar(cond)?;
-                let r = self.load(c, R0);
-                self.frame.free(c);
-                self.asm.jmp_imm(Jmp::Jeq, r, 0, end);
+                self.jump_if_false(cond, end)?;
                 self.loops.push((top, end));
                 self.block(body)?;
                 self.loops.pop();
