@@ -35,6 +35,8 @@ pub fn main() -> i32 {
     if args.info {
         return info(&env);
     }
+    // aya's feature probes and loader overlap the compilation.
+    scry_runtime::loader::prewarm();
     let (file, source, params) = match args.script() {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -97,9 +99,6 @@ pub fn main() -> i32 {
     run::install_signal_handlers();
     if let Err(e) = session.attach() {
         return report(e, args.verbose);
-    }
-    if let Some(c) = child.as_mut() {
-        c.release();
     }
     let cfg = RunConfig {
         format: if args.format == "json" {

@@ -7,6 +7,8 @@ use crate::env::Env;
 use crate::spec::*;
 use crate::{ast, parse, sema};
 
+const BPF_F_NO_PREALLOC: u32 = 1;
+
 fn symbol_name(i: usize, probe: &str) -> String {
     let clean: String = probe
         .chars()
@@ -54,7 +56,7 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
         text.push_str(&parse::dump(&typed));
         dumps.push(("types".to_string(), text));
     }
-    let out = codegen::generate(&analysis, opts, env.btf(), env.ncpus(), source)
+    let out = codegen::generate(&analysis, opts, env, env.ncpus(), source)
         .map_err(|GenError { span, message }| vec![Diagnostic::error(span, message)])?;
     let mut elf_maps: Vec<ElfMap> = out
         .maps
@@ -65,7 +67,9 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
             key_size: m.key_size,
             value_size: m.value_size,
             max_entries: m.max_entries,
-            flags: 0,
+            // Hash maps allocate as they fill: creating a preallocated
+            // per-CPU hash costs milliseconds at start-up.
+            flags: BPF_F_NO_PREALLOC,
         })
         .collect();
     let internal = |name: &str, map_type, key_size, value_size, max_entries| ElfMap {

@@ -92,6 +92,10 @@ impl Child {
 }
 
 impl crate::run::Watched for Child {
+    fn start(&mut self) {
+        self.release();
+    }
+
     fn ended(&mut self) -> bool {
         self.try_wait().is_some()
     }

@@ -47,6 +47,8 @@ pub fn install_signal_handlers() {
 
 /// Something that ends the run when it ends (the `-c` command).
 pub trait Watched {
+    /// Called once the probes are attached and announced.
+    fn start(&mut self) {}
     /// True once it has ended.
     fn ended(&mut self) -> bool;
 }
@@ -119,6 +121,11 @@ pub fn run(
     let _ = probes;
     session.run_begin()?;
     let mut exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
+    out.flush().map_err(io_err)?;
+    // The traced command starts after BEGIN's output.
+    if let Some(w) = watched.as_deref_mut() {
+        w.start();
+    }
     let fd = session.ringbuf.as_fd().as_raw_fd();
     while !exit {
         if STOP.load(Ordering::SeqCst) != 0 {

@@ -130,11 +130,24 @@ pub fn parse_cpu_count(list: &str) -> Option<u32> {
         .filter(|&n| n > 0)
 }
 
+/// Maps the BTF file read-only (private: /sys/kernel/btf refuses shared
+/// mappings) so that only the pages a lookup touches become resident;
+/// falls back to reading it.
+fn load_btf(path: &Path) -> Option<Btf> {
+    let mapped = std::fs::File::open(path).ok().and_then(|f| {
+        // SAFETY: a private read-only mapping of a file nobody rewrites
+        // while we run (kernel BTF is immutable).
+        unsafe { memmap2::MmapOptions::new().map_copy_read_only(&f) }.ok()
+    });
+    match mapped {
+        Some(m) if !m.is_empty() => Btf::parse_bytes(m).ok(),
+        _ => Btf::from_file(path).ok(),
+    }
+}
+
 impl Env for SysEnv {
     fn btf(&self) -> Option<&Btf> {
-        self.btf
-            .get_or_init(|| Btf::from_file(&self.btf_path).ok())
-            .as_ref()
+        self.btf.get_or_init(|| load_btf(&self.btf_path)).as_ref()
     }
 
     fn tracepoints(&self, category: &str, event: &str) -> Vec<(String, String)> {

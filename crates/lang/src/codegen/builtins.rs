@@ -237,7 +237,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                     Type::Record(r) => (self.address_of(expr)?, r.clone()),
                     _ => return Err(self.err_at(e.span, "cannot take this field's address")),
                 };
-                let btf = self.sh_btf().ok_or_else(|| self.err_at(e.span, "no BTF"))?;
+                let btf = self.btf().ok_or_else(|| self.err_at(e.span, "no BTF"))?;
                 let m = btf
                     .member(record.btf_id, field)
                     .ok_or_else(|| self.err_at(e.span, format!("no field {field}")))?;
@@ -270,10 +270,6 @@ impl<'a, 'b> Gen<'a, 'b> {
             ExprKind::Cast { expr, .. } => self.address_of(expr),
             _ => Err(self.err_at(e.span, "this expression has no address")),
         }
-    }
-
-    fn sh_btf(&self) -> Option<&'a scry_btf::Btf> {
-        self.btf
     }
 
     /// A tracepoint field or BTF argument: `args.name`.
@@ -347,7 +343,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             Type::Record(r) => r.clone(),
             _ => return None,
         };
-        let m = self.btf?.member(rec.btf_id, field)?;
+        let m = self.btf()?.member(rec.btf_id, field)?;
         (m.bitfield_size > 0).then_some((m.bit_offset % 8, m.bitfield_size))
     }
 

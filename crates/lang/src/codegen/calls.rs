@@ -183,7 +183,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                     return Err(self.err_at(e.span, "offsetof() expects a struct and a field name"));
                 };
                 let btf = self
-                    .btf
+                    .btf()
                     .ok_or_else(|| self.err_at(e.span, "offsetof() needs BTF"))?;
                 let m = btf.member(r.btf_id, field).ok_or_else(|| {
                     self.err_at(

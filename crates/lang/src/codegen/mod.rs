@@ -47,7 +47,7 @@ pub struct Output {
 /// Script-wide state shared by all programs.
 pub struct Shared<'a> {
     pub opts: &'a Options,
-    pub btf: Option<&'a scry_btf::Btf>,
+    pub env: &'a dyn crate::env::Env,
     pub maps: Vec<MapSpec>,
     pub map_index: HashMap<String, usize>,
     pub events: Vec<EventSpec>,
@@ -69,7 +69,7 @@ pub struct Gen<'a, 'b> {
     /// (continue, break) labels of the enclosing loops.
     pub loops: Vec<(Label, Label)>,
     pub source: &'b str,
-    pub btf: Option<&'a scry_btf::Btf>,
+    pub env: &'a dyn crate::env::Env,
 }
 
 fn symbol_for(name: &str, i: usize) -> String {
@@ -123,7 +123,7 @@ fn build_maps(maps: &Maps, opts: &Options) -> Vec<MapSpec> {
 pub fn generate<'a>(
     analysis: &Analysis,
     opts: &'a Options,
-    btf: Option<&'a scry_btf::Btf>,
+    env: &'a dyn crate::env::Env,
     ncpus: u32,
     source: &str,
 ) -> GResult<Output> {
@@ -135,7 +135,7 @@ pub fn generate<'a>(
         .collect();
     let mut sh = Shared {
         opts,
-        btf,
+        env,
         maps,
         map_index,
         events: Vec::new(),
@@ -198,7 +198,7 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
     let names_before = sh.probe_names.len();
     let mut asm = Asm::new();
     let exit_label = asm.new_label();
-    let btf = sh.btf;
+    let env = sh.env;
     let mut g = Gen {
         sh,
         asm,
@@ -208,7 +208,7 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
         exit_label,
         loops: Vec::new(),
         source,
-        btf,
+        env,
     };
     g.asm.emit(mov64_reg(CTX, R1));
     if with_scratch {
@@ -248,6 +248,11 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
 }
 
 impl<'a, 'b> Gen<'a, 'b> {
+    /// The kernel's BTF, loaded on first use (only struct walks need it).
+    pub fn btf(&self) -> Option<&'a scry_btf::Btf> {
+        self.env.btf()
+    }
+
     pub fn err_at(&self, span: crate::span::Span, message: impl Into<String>) -> GenError {
         GenError {
             span,

@@ -140,7 +140,7 @@ pub fn type_of(c: &mut Checker, name: &str, span: Span) -> Type {
 pub fn arg_field(c: &mut Checker, field: &str, span: Span) -> Type {
     match c.context().clone() {
         Context::Tracepoint(fields) => match fields.iter().find(|f| f.name == field) {
-            Some(f) => ctypes::from_tp_field(c.env.btf(), f, c.opts.max_strlen),
+            Some(f) => ctypes::from_tp_field(c.env, f, c.opts.max_strlen),
             None => {
                 let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                 c.error(

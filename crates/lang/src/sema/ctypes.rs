@@ -1,7 +1,7 @@
 //! Converts kernel types (BTF ids and tracepoint C declarations) into
 //! script [`Type`]s.
 
-use crate::env::TpField;
+use crate::env::{Env, TpField};
 use crate::types::{Record, Type};
 use scry_btf::{Btf, Kind};
 
@@ -59,11 +59,11 @@ fn from_btf_depth(btf: &Btf, id: u32, depth: u32) -> Type {
 }
 
 /// Looks up `struct x` / `union x` / a typedef / an int type name.
-pub fn named_type(btf: Option<&Btf>, name: &str) -> Option<Type> {
+pub fn named_type(env: &dyn Env, name: &str) -> Option<Type> {
     if let Some(t) = builtin_int(name) {
         return Some(t);
     }
-    let btf = btf?;
+    let btf = env.btf()?;
     let (kind, bare) = if let Some(n) = name.strip_prefix("struct ") {
         (Kind::Struct, n.trim())
     } else if let Some(n) = name.strip_prefix("union ") {
@@ -114,7 +114,7 @@ pub fn is_data_loc(f: &TpField) -> bool {
 }
 
 /// The type of a tracepoint field from its C declaration.
-pub fn from_tp_field(btf: Option<&Btf>, f: &TpField, max_strlen: u32) -> Type {
+pub fn from_tp_field(env: &dyn Env, f: &TpField, max_strlen: u32) -> Type {
     let c = f.c_type.trim();
     if is_data_loc(f) {
         return Type::Str(max_strlen);
@@ -137,7 +137,7 @@ pub fn from_tp_field(btf: Option<&Btf>, f: &TpField, max_strlen: u32) -> Type {
         let pointee = if base.ends_with('*') {
             Type::U64
         } else {
-            named_type(btf, base).unwrap_or(Type::int(1, false))
+            named_type(env, base).unwrap_or(Type::int(1, false))
         };
         return Type::Ptr(Box::new(pointee));
     }

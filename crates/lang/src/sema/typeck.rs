@@ -247,7 +247,7 @@ impl<'a> Checker<'a> {
         let base = if t.base == "string" {
             Type::Str(self.opts.max_strlen)
         } else {
-            match ctypes::named_type(self.env.btf(), &t.base) {
+            match ctypes::named_type(self.env, &t.base) {
                 Some(b) => b,
                 None => {
                     self.error(t.span, format!("unknown type '{}'", t.base));
