@@ -51,6 +51,7 @@ pub fn main() -> i32 {
     let opts = Options {
         params,
         pid: args.pid.or(child.as_ref().map(|c| c.pid)),
+        child_pid: child.as_ref().map(|c| c.pid),
         unsafe_ok: args.unsafe_,
         dump: args.dump_stages(),
         max_strlen: args.max_strlen,

@@ -198,6 +198,8 @@ pub struct Options {
     pub map_entries: u32,
     /// `-p PID`: scope uprobes/usdt (and filter) to this process.
     pub pid: Option<i32>,
+    /// The pid of the `-c` command (`cpid`).
+    pub child_pid: Option<i32>,
     pub unsafe_ok: bool,
     /// Stages to dump: "ast", "types", "ir", "asm".
     pub dump: Vec<String>,
@@ -211,6 +213,7 @@ impl Default for Options {
             ringbuf_size: 1 << 20,
             map_entries: 4096,
             pid: None,
+            child_pid: None,
             unsafe_ok: false,
             dump: Vec::new(),
         }

@@ -242,8 +242,12 @@ fn handle(
         }
         EventSpec::PrintValue { ty } => {
             let v = decoder(session, symbols).value(&ty, bytes.get(8..).unwrap_or(&[]));
-            let text = format!("{}\n", scry_output::format_value(&v));
-            p.text(&text).map_err(io_err)?;
+            if cfg.format == Format::Json {
+                writeln!(p.out, "{}", scry_output::value_json(&v)).map_err(io_err)?;
+            } else {
+                p.text(&format!("{}\n", scry_output::format_value(&v)))
+                    .map_err(io_err)?;
+            }
         }
         EventSpec::PrintMap { map, top, div } => {
             print_map(session, cfg, p.out, symbols, map, top as usize, div)?;

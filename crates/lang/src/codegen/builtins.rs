@@ -55,6 +55,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
             "cpu" => self.helper_temp(helpers::GET_SMP_PROCESSOR_ID),
             "ncpus" => Ok(Val::Imm(self.sh.ncpus as i64)),
+            "cpid" => Ok(Val::Imm(self.sh.opts.child_pid.unwrap_or(0) as i64)),
             "curtask" => self.helper_temp(helpers::GET_CURRENT_TASK),
             "cgroup" => self.helper_temp(helpers::GET_CURRENT_CGROUP_ID),
             "rand" => self.helper_temp(helpers::GET_PRANDOM_U32),

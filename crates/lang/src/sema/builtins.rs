@@ -15,6 +15,12 @@ pub fn type_of(c: &mut Checker, name: &str, span: Span) -> Type {
     let ctx = c.context().clone();
     match name {
         "pid" | "tid" | "uid" | "gid" | "cpu" | "numaid" | "rand" | "ncpus" => Type::U32,
+        "cpid" => {
+            if c.opts.child_pid.is_none() {
+                c.error(span, "cpid is only available with -c CMD");
+            }
+            Type::U32
+        }
         "nsecs" | "elapsed" | "cgroup" | "jiffies" => Type::U64,
         "comm" => Type::Str(16),
         "username" => Type::Username,
