@@ -17,6 +17,9 @@ pub struct Asm {
     pub insns: Vec<Insn>,
     labels: Vec<Option<usize>>,
     fixups: Vec<(usize, Label)>,
+    /// `(instruction index, function name)` of each load of a
+    /// subprogram's address (a callback), relocated by the loader.
+    pub func_relocs: Vec<(usize, String)>,
     /// `(instruction index, map name)` of each map load.
     pub relocs: Vec<(usize, String)>,
     /// Source line (1-based) for each instruction, for verifier messages.
@@ -52,6 +55,21 @@ impl Asm {
     pub fn ld_map(&mut self, dst: Reg, map: &str) {
         self.relocs.push((self.insns.len(), map.to_string()));
         self.emit2(ld_map(dst));
+    }
+
+    /// `dst = &function` (a callback for a helper such as
+    /// `bpf_for_each_map_elem`), relocated against the function's symbol.
+    pub fn ld_func(&mut self, dst: Reg, function: &str) {
+        self.func_relocs
+            .push((self.insns.len(), function.to_string()));
+        self.emit(Insn::new(
+            BPF_LD | BPF_IMM | Size::DW as u8,
+            dst,
+            BPF_PSEUDO_FUNC,
+            0,
+            0,
+        ));
+        self.emit(Insn::new(0, 0, 0, 0, 0));
     }
 
     pub fn new_label(&mut self) -> Label {
@@ -146,6 +164,10 @@ impl Asm {
         }
         self.fixups.retain(|(at, _)| reachable[*at]);
         for (at, _) in self.fixups.iter_mut() {
+            *at = new_index[*at];
+        }
+        self.func_relocs.retain(|(at, _)| reachable[*at]);
+        for (at, _) in self.func_relocs.iter_mut() {
             *at = new_index[*at];
         }
         self.relocs.retain(|(at, _)| reachable[*at]);

@@ -29,6 +29,7 @@ pub const RINGBUF_RESERVE: i32 = 131;
 pub const RINGBUF_SUBMIT: i32 = 132;
 pub const RINGBUF_DISCARD: i32 = 133;
 pub const GET_CURRENT_TASK_BTF: i32 = 158;
+pub const FOR_EACH_MAP_ELEM: i32 = 164;
 pub const GET_FUNC_IP: i32 = 173;
 pub const GET_FUNC_ARG: i32 = 183;
 pub const GET_FUNC_RET: i32 = 184;

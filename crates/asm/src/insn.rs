@@ -33,6 +33,9 @@ pub const BPF_MEM: u8 = 0x60;
 pub const BPF_ATOMIC: u8 = 0xc0;
 /// `src` of an `ld_imm64` whose immediate is a map fd (relocated).
 pub const BPF_PSEUDO_MAP_FD: u8 = 1;
+/// `src` of an `ld_imm64` that loads a subprogram's address (a callback):
+/// the immediate is the subprogram's offset from the next instruction.
+pub const BPF_PSEUDO_FUNC: u8 = 4;
 
 /// Access sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

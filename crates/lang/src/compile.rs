@@ -109,6 +109,14 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
     if out.uses_globals {
         elf_maps.push(internal(GLOBALS_MAP, map_type::ARRAY, 4, 8, 1));
     }
+    if out.programs.iter().any(|p| !p.functions.is_empty()) {
+        // Callbacks need function symbols and BTF function info in the
+        // object, which the ELF writer does not produce yet.
+        return Err(vec![Diagnostic::error(
+            crate::span::Span::new(0, 0),
+            "for loops over maps are not supported yet",
+        )]);
+    }
     let mut programs = Vec::new();
     let mut elf_programs = Vec::new();
     let mut asm_dump = String::new();

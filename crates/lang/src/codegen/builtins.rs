@@ -23,6 +23,19 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     pub fn builtin(&mut self, name: &str, e: &Expr) -> GResult<Val> {
+        let needs_ctx = matches!(
+            name,
+            "ctx" | "func" | "retval" | "kstack" | "ustack" | "args"
+        ) || arg_index(name, "arg").is_some()
+            || arg_index(name, "sarg").is_some();
+        if needs_ctx && self.in_callback {
+            return Err(self.err_at(
+                e.span,
+                format!(
+                    "{name} is not available inside a for loop over a map: copy it to a map first"
+                ),
+            ));
+        }
         match name {
             "pid" | "tid" => {
                 self.asm.emit(call(helpers::GET_CURRENT_PID_TGID));
@@ -275,6 +288,12 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// A tracepoint field or BTF argument: `args.name`.
     fn arg_field(&mut self, e: &Expr, field: &str) -> GResult<ArgPlace> {
+        if self.in_callback {
+            return Err(self.err_at(
+                e.span,
+                "args is not available inside a for loop over a map: copy it to a map first",
+            ));
+        }
         match &self.target.context {
             Context::Tracepoint(fields) => {
                 let f = fields

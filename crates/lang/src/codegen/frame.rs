@@ -60,6 +60,9 @@ pub const STACK_BUF_MAX: u32 = 64;
 #[derive(Debug, Default)]
 pub struct Frame {
     free_regs: Vec<Reg>,
+    /// Stack used by the frames that call this one (a callback's callers):
+    /// the verifier limits their sum to 512 bytes.
+    pub base: i32,
     /// Current stack depth (bytes below r10), and the deepest reached.
     pub stack: i32,
     pub stack_max: i32,
@@ -76,6 +79,17 @@ impl Frame {
         Frame {
             free_regs: POOL.iter().rev().copied().collect(),
             ..Frame::default()
+        }
+    }
+
+    /// The frame of a callback called from this one: its own stack below
+    /// ours, the scratch memory after what is live in ours.
+    pub fn callee(&self) -> Frame {
+        Frame {
+            base: self.base + (self.stack_max.max(1) + 31) / 32 * 32,
+            scratch: self.scratch,
+            scratch_max: self.scratch_max,
+            ..Frame::new()
         }
     }
 
@@ -102,7 +116,7 @@ impl Frame {
 
     fn stack_bytes(&mut self, size: u32) -> Result<i16, String> {
         let size = size.div_ceil(8) as i32 * 8;
-        if self.stack + size > STACK_LIMIT {
+        if self.base + self.stack + size > STACK_LIMIT {
             return Err("the program needs more than 512 bytes of BPF stack".into());
         }
         self.stack += size;
@@ -113,7 +127,7 @@ impl Frame {
     /// Memory for a buffer of `size` bytes: stack when small, scratch else.
     pub fn mem(&mut self, size: u32) -> Result<Loc, String> {
         let size = size.div_ceil(8) * 8;
-        if size <= STACK_BUF_MAX && self.stack + (size as i32) <= STACK_LIMIT - 128 {
+        if size <= STACK_BUF_MAX && self.base + self.stack + (size as i32) <= STACK_LIMIT - 128 {
             return Ok(Loc::Stack(self.stack_bytes(size)?));
         }
         self.scratch_mem(size)

@@ -4,6 +4,7 @@
 mod builtins;
 mod calls;
 mod expr;
+mod formap;
 pub mod frame;
 mod maps;
 mod stmt;
@@ -31,6 +32,8 @@ pub struct Program {
     pub target: Target,
     pub asm: Asm,
     pub scratch_size: u32,
+    /// Callback functions this program references: (symbol, code).
+    pub functions: Vec<(String, Asm)>,
 }
 
 /// Everything generated for a script.
@@ -55,6 +58,8 @@ pub struct Shared<'a> {
     pub uses_stacks: bool,
     pub uses_globals: bool,
     pub ncpus: u32,
+    /// Callback functions generated so far (names are numbered).
+    pub callbacks: u32,
 }
 
 /// The state of one program being generated.
@@ -70,6 +75,14 @@ pub struct Gen<'a, 'b> {
     pub loops: Vec<(Label, Label)>,
     pub source: &'b str,
     pub env: &'a dyn crate::env::Env,
+    /// Bodies of `for ($kv : @m)` loops, generated as callbacks after the
+    /// frame that calls them.
+    pub pending: Vec<formap::PendingLoop>,
+    /// Generating a callback: the probe's context (r6) is not available.
+    pub in_callback: bool,
+    pub with_scratch: bool,
+    /// Finished callbacks: (function symbol, instructions).
+    pub functions: Vec<(String, Asm)>,
 }
 
 fn symbol_for(name: &str, i: usize) -> String {
@@ -143,6 +156,7 @@ pub fn generate<'a>(
         uses_stacks: false,
         uses_globals: false,
         ncpus,
+        callbacks: 0,
     };
     let mut programs = Vec::new();
     let mut scratch_size = 0;
@@ -184,6 +198,7 @@ fn finish(g: GenDone) -> GResult<Program> {
         target: g.target,
         asm,
         scratch_size: g.frame.scratch_max.max(8),
+        functions: g.functions,
     })
 }
 
@@ -191,6 +206,7 @@ struct GenDone {
     asm: Asm,
     frame: Frame,
     target: Target,
+    functions: Vec<(String, Asm)>,
 }
 
 fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -> GResult<GenDone> {
@@ -209,6 +225,10 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
         loops: Vec::new(),
         source,
         env,
+        pending: Vec::new(),
+        in_callback: false,
+        with_scratch,
+        functions: Vec::new(),
     };
     g.asm.emit(mov64_reg(CTX, R1));
     if with_scratch {
@@ -233,10 +253,12 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
     g.asm.bind(exit_label);
     g.asm.emit(mov64_imm(R0, 0));
     g.asm.emit(exit());
+    g.gen_callbacks()?;
     let done = GenDone {
         asm: std::mem::take(&mut g.asm),
         frame: std::mem::take(&mut g.frame),
         target: p.target.clone(),
+        functions: std::mem::take(&mut g.functions),
     };
     if !with_scratch && done.frame.scratch_used {
         // Discard what the first attempt registered; the second run

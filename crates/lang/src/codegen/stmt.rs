@@ -152,9 +152,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.asm.ja(top);
                 self.asm.bind(out);
             }
-            StmtKind::ForMap { .. } => {
-                return Err(self.err_at(s.span, "for loops over maps are not supported yet"));
-            }
+            StmtKind::ForMap { var, map, body } => self.for_map(var, map, body, s.span)?,
             StmtKind::Return(_) => self.asm.ja(self.exit_label),
             StmtKind::Break | StmtKind::Continue => {
                 let (cont, brk) = *self

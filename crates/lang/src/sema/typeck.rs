@@ -125,11 +125,41 @@ impl<'a> Checker<'a> {
                 self.block(body);
                 self.loop_depth -= 1;
             }
-            StmtKind::ForMap { map, .. } => {
-                self.error(
-                    s.span,
-                    format!("for loops over maps ({map}) are not supported yet"),
-                );
+            StmtKind::ForMap { var, map, body } => {
+                let info = self.maps.get(map).cloned();
+                let elem = match info.and_then(|m| m.value.map(|v| (m.key, v))) {
+                    Some((key, MapValue::Scalar(v))) => {
+                        let key = key.unwrap_or_default();
+                        let k = match key.len() {
+                            0 => Type::I64,
+                            1 => key[0].clone(),
+                            _ => Type::Tuple(key),
+                        };
+                        Type::Tuple(vec![k, v])
+                    }
+                    Some((_, MapValue::Agg(a))) => {
+                        let msg = format!(
+                            "for loops over {}() maps are not supported: the kernel sees only one CPU's share of {map}",
+                            super::maps::agg_name(&a)
+                        );
+                        self.error(s.span, msg);
+                        Type::None
+                    }
+                    None => {
+                        self.error(
+                            s.span,
+                            format!("for loop over {map}, which is never assigned"),
+                        );
+                        Type::None
+                    }
+                };
+                // The body runs as a callback: only its own variables exist.
+                let outer = std::mem::take(&mut self.vars);
+                self.vars.insert(var.clone(), elem);
+                self.loop_depth += 1;
+                self.block(body);
+                self.loop_depth -= 1;
+                self.vars = outer;
             }
             StmtKind::Return(e) => {
                 if let Some(e) = e {
