@@ -87,6 +87,11 @@ pub fn main() -> i32 {
             )
         }
     };
+    if args.dump_stages().iter().any(|d| d == "verifier") {
+        for (probe, log) in scry_runtime::verifier_log::verifier_logs(&session) {
+            eprintln!("--- verifier: {probe} ---\n{log}");
+        }
+    }
     if args.dry_run {
         if !args.quiet {
             println!(

@@ -8,11 +8,13 @@
 //!
 //! Writing: [`BtfWriter`] builds a `.BTF` section with the types libbpf-style
 //! BTF-defined maps need (`int (*type)[T]` members, a VAR per map, a DATASEC
-//! `.maps`), plus a FUNC per program.
+//! `.maps`), plus a FUNC per program and per callback subprogram;
+//! [`BtfExtWriter`] builds the matching `.BTF.ext` (func_info records).
 //!
 //! The format is described in the kernel's `Documentation/bpf/btf.rst`.
 
 mod error;
+pub mod ext;
 mod format;
 mod kind;
 mod names;
@@ -21,6 +23,7 @@ mod reader;
 mod writer;
 
 pub use error::BtfError;
+pub use ext::BtfExtWriter;
 pub use kind::Kind;
 pub use query::{FuncProto, IntInfo, Member};
 pub use reader::Btf;

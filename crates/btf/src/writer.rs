@@ -12,6 +12,9 @@ const RINGBUF_TYPES: [u32; 2] = [27, 31];
 
 /// VAR linkage `BTF_VAR_GLOBAL_ALLOCATED`.
 const VAR_GLOBAL: u32 = 1;
+/// FUNC linkage `BTF_FUNC_STATIC`: the verifier demands it of callbacks
+/// ("callback function not static").
+const FUNC_STATIC: u32 = 0;
 /// FUNC linkage `BTF_FUNC_GLOBAL`.
 const FUNC_GLOBAL: u32 = 1;
 
@@ -41,6 +44,7 @@ pub struct BtfWriter {
     int_id: Option<u32>,
     void_ptr_id: Option<u32>,
     ctx_proto_id: Option<u32>,
+    callback_proto_id: Option<u32>,
     /// N -> id of `int (*)[N]`.
     field_ptrs: HashMap<u32, u32>,
     datasecs: Vec<Datasec>,
@@ -62,6 +66,7 @@ impl BtfWriter {
             int_id: None,
             void_ptr_id: None,
             ctx_proto_id: None,
+            callback_proto_id: None,
             field_ptrs: HashMap::new(),
             datasecs: Vec::new(),
         }
@@ -173,26 +178,46 @@ impl BtfWriter {
         self.push_type(name, Kind::Func, linkage as usize, false, proto)
     }
 
+    /// `void *`, added on first use.
+    fn void_ptr(&mut self) -> u32 {
+        if let Some(id) = self.void_ptr_id {
+            return id;
+        }
+        let id = self.ptr(0);
+        self.void_ptr_id = Some(id);
+        id
+    }
+
     /// A BPF program: a global `int name(void *ctx)`.
     pub fn program(&mut self, name: &str) -> u32 {
         let proto = match self.ctx_proto_id {
             Some(id) => id,
             None => {
                 let int = self.int_type();
-                let void_ptr = match self.void_ptr_id {
-                    Some(id) => id,
-                    None => {
-                        let id = self.ptr(0);
-                        self.void_ptr_id = Some(id);
-                        id
-                    }
-                };
+                let void_ptr = self.void_ptr();
                 let id = self.func_proto(int, &[("ctx", void_ptr)]);
                 self.ctx_proto_id = Some(id);
                 id
             }
         };
         self.func(name, proto, FUNC_GLOBAL)
+    }
+
+    /// A callback subprogram (for `bpf_for_each_map_elem` and its kin): a
+    /// static `long name(void *map, void *key, void *value, void *ctx)`.
+    /// The verifier refuses a callback whose FUNC is not static.
+    pub fn callback(&mut self, name: &str) -> u32 {
+        let proto = match self.callback_proto_id {
+            Some(id) => id,
+            None => {
+                let long = self.int("long", 8, true);
+                let p = self.void_ptr();
+                let id = self.func_proto(long, &[("map", p), ("key", p), ("value", p), ("ctx", p)]);
+                self.callback_proto_id = Some(id);
+                id
+            }
+        };
+        self.func(name, proto, FUNC_STATIC)
     }
 
     /// Puts VAR `var_id` into DATASEC `section` at `offset`.

@@ -141,6 +141,8 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
             attach: p.target.attach.clone(),
             probe: p.target.name.clone(),
             lines: p.asm.lines.clone(),
+            code: scry_asm::encode_all(&p.asm.insns),
+            map_relocs: p.asm.relocs.clone(),
             insn_count: p.asm.insns.len(),
         });
     }

@@ -70,6 +70,10 @@ pub struct ProgramSpec {
     pub probe: String,
     /// Instruction index → script line, for verifier messages.
     pub lines: Vec<u32>,
+    /// The encoded instructions and their map relocations (as in the
+    /// object), for tools that load the program themselves (`-d verifier`).
+    pub code: Vec<u8>,
+    pub map_relocs: Vec<(usize, String)>,
     pub insn_count: usize,
 }
 

@@ -35,3 +35,4 @@ pub mod sysenv;
 pub mod timing;
 pub mod tracefs;
 pub mod usdt;
+pub mod verifier_log;

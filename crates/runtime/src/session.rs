@@ -193,6 +193,14 @@ impl Session {
         self.run_special(Attach::End)
     }
 
+    /// The fd of a map of the object, by symbol.
+    pub fn map_fd(&self, symbol: &str) -> Option<RawFd> {
+        self.ebpf
+            .map(symbol)
+            .and_then(map_data)
+            .map(|d| d.fd().as_fd().as_raw_fd())
+    }
+
     /// The stack-trace map, when the script records stacks.
     pub fn stacks_fd(&self) -> Option<RawFd> {
         self.ebpf
