@@ -130,6 +130,9 @@ pub fn main() -> i32 {
 }
 
 fn report(e: RuntimeError, verbose: bool) -> i32 {
+    if let RuntimeError::OutputClosed = e {
+        return 0;
+    }
     if let RuntimeError::Verifier { message, log } = &e {
         if verbose {
             eprintln!("{log}");

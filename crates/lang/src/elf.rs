@@ -2,6 +2,19 @@
 //! can read. One section per program (named for its probe type), a Text
 //! symbol per program, `R_BPF_64_64` relocations on map loads, BTF-defined
 //! maps in `.maps` described by a generated `.BTF`, and a `license`.
+//!
+//! Callback subprograms (for `bpf_for_each_map_elem` and its kin) live in
+//! `.text`, one local (static) Text symbol each, as clang emits a `static`
+//! function. A reference to one is an `ld_imm64` with src_reg
+//! `BPF_PSEUDO_FUNC` (4) and an `R_BPF_64_64` relocation against the
+//! function's symbol; aya 0.14 then appends the function's instructions to
+//! every program that refers to it, patches the immediate to the
+//! pc-relative distance and carries the function's func_info along
+//! (aya-obj `relocation.rs`, `FunctionLinker`). The `.BTF` has a global
+//! FUNC per program and a static FUNC per function (the verifier refuses a
+//! non-static callback), and `.BTF.ext` has one func_info record per
+//! program and per function: the kernel wants one per subprogram ("missing
+//! btf func_info" otherwise).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,12 +24,16 @@ use object::{
     Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind,
     SymbolScope,
 };
-use scry_btf::BtfWriter;
+use scry_btf::{BtfExtWriter, BtfWriter};
 
 /// `R_BPF_64_64`: a 64-bit immediate (`ld_imm64`) referring to a symbol.
 const R_BPF_64_64: object::elf::RelocationType = object::elf::R_BPF_64_64;
 /// Opcode of `ld_imm64` (BPF_LD | BPF_IMM | BPF_DW).
 const LD_IMM64: u8 = 0x18;
+/// `src_reg` of an `ld_imm64` that loads a subprogram's address.
+const BPF_PSEUDO_FUNC: u8 = 4;
+/// The section that holds the functions.
+const TEXT: &str = ".text";
 
 /// One program of the object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +49,24 @@ pub struct ElfProgram {
     pub code: Vec<u8>,
     /// (instruction index of an `ld_imm64`, map name) for each map load.
     pub map_relocs: Vec<(usize, String)>,
+}
+
+/// A callback subprogram, `long name(void *map, void *key, void *value,
+/// void *ctx)` (the shape `bpf_for_each_map_elem` calls), placed in
+/// `.text`. Programs refer to it with an `ld_imm64` listed in their
+/// function relocations; aya copies it into each program that does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfFunction {
+    /// Symbol name: a unique C identifier (shared namespace with programs
+    /// and maps).
+    pub name: String,
+    /// Encoded instructions, 8 bytes each, ending in `exit`.
+    pub code: Vec<u8>,
+    /// (instruction index of an `ld_imm64`, map name) for each map load.
+    pub map_relocs: Vec<(usize, String)>,
+    /// (instruction index of an `ld_imm64`, function name) for each
+    /// reference to another function.
+    pub func_relocs: Vec<(usize, String)>,
 }
 
 /// One BTF-defined map.
@@ -52,12 +87,16 @@ pub struct ElfMap {
 pub enum ElfError {
     /// A relocation names a map that is not in the map list.
     UnknownMap { program: String, map: String },
+    /// A relocation names a function that is not in the function list.
+    UnknownFunction { program: String, function: String },
     /// A relocation's instruction is missing or is not an `ld_imm64`.
     BadRelocation { program: String, insn: usize },
     /// Code length is not a multiple of 8, or is empty.
     BadCode { program: String },
-    /// Two programs or maps share a symbol name.
+    /// Two programs, functions or maps share a symbol name.
     DuplicateSymbol(String),
+    /// More lists of function relocations than programs.
+    ExtraFuncRelocs { programs: usize, lists: usize },
     /// The object writer failed.
     Write(String),
 }
@@ -67,6 +106,9 @@ impl fmt::Display for ElfError {
         match self {
             ElfError::UnknownMap { program, map } => {
                 write!(f, "program {program} refers to unknown map {map}")
+            }
+            ElfError::UnknownFunction { program, function } => {
+                write!(f, "program {program} refers to unknown function {function}")
             }
             ElfError::BadRelocation { program, insn } => {
                 write!(
@@ -81,6 +123,10 @@ impl fmt::Display for ElfError {
                 )
             }
             ElfError::DuplicateSymbol(name) => write!(f, "duplicate symbol {name}"),
+            ElfError::ExtraFuncRelocs { programs, lists } => write!(
+                f,
+                "{lists} lists of function relocations for {programs} programs"
+            ),
             ElfError::Write(e) => write!(f, "cannot write object: {e}"),
         }
     }
@@ -103,8 +149,116 @@ pub fn try_write_object(
     maps: &[ElfMap],
     license: &str,
 ) -> Result<Vec<u8>, ElfError> {
+    write_object_with_functions(programs, &[], &[], maps, license)
+}
+
+/// Checks a piece of code and its relocations; returns the code with each
+/// function reference's `ld_imm64` set to src_reg `BPF_PSEUDO_FUNC` and
+/// immediate 0 (the relocation names the target; aya and libbpf both
+/// accept that form).
+fn checked_code(
+    owner: &str,
+    code: &[u8],
+    map_relocs: &[(usize, String)],
+    func_relocs: &[(usize, String)],
+) -> Result<Vec<u8>, ElfError> {
+    if code.is_empty() || code.len() % 8 != 0 {
+        return Err(ElfError::BadCode {
+            program: owner.to_string(),
+        });
+    }
+    let mut code = code.to_vec();
+    for (insn, _) in map_relocs.iter().chain(func_relocs) {
+        let at = insn * 8;
+        if code.get(at) != Some(&LD_IMM64) || code.len() < at + 16 {
+            return Err(ElfError::BadRelocation {
+                program: owner.to_string(),
+                insn: *insn,
+            });
+        }
+    }
+    for (insn, _) in func_relocs {
+        let at = insn * 8;
+        code[at + 1] = (BPF_PSEUDO_FUNC << 4) | (code[at + 1] & 0x0f);
+        code[at + 4..at + 8].fill(0);
+    }
+    Ok(code)
+}
+
+/// Where a program or function was placed, and what it refers to.
+struct Placed<'a> {
+    owner: &'a str,
+    section: SectionId,
+    base: u64,
+    map_relocs: &'a [(usize, String)],
+    func_relocs: &'a [(usize, String)],
+}
+
+fn add_relocations(
+    obj: &mut Object<'_>,
+    p: &Placed<'_>,
+    map_syms: &HashMap<&str, SymbolId>,
+    func_syms: &HashMap<&str, SymbolId>,
+) -> Result<(), ElfError> {
+    let mut targets = Vec::new();
+    for (insn, map) in p.map_relocs {
+        let symbol = *map_syms
+            .get(map.as_str())
+            .ok_or_else(|| ElfError::UnknownMap {
+                program: p.owner.to_string(),
+                map: map.clone(),
+            })?;
+        targets.push((*insn, symbol));
+    }
+    for (insn, function) in p.func_relocs {
+        let symbol =
+            *func_syms
+                .get(function.as_str())
+                .ok_or_else(|| ElfError::UnknownFunction {
+                    program: p.owner.to_string(),
+                    function: function.clone(),
+                })?;
+        targets.push((*insn, symbol));
+    }
+    for (insn, symbol) in targets {
+        obj.add_relocation(
+            p.section,
+            Relocation {
+                offset: p.base + insn as u64 * 8,
+                symbol,
+                addend: 0,
+                flags: RelocationFlags::Elf {
+                    r_type: R_BPF_64_64,
+                },
+            },
+        )
+        .map_err(|e| ElfError::Write(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Writes an object whose programs may use callback functions.
+/// `program_func_relocs[i]` lists (instruction index of an `ld_imm64`,
+/// function name) for `programs[i]`; the list may be shorter than
+/// `programs` (missing entries mean no references). The writer sets those
+/// `ld_imm64`s' src_reg to `BPF_PSEUDO_FUNC` and their immediate to 0.
+/// Functions no program refers to are written but never loaded.
+pub fn write_object_with_functions(
+    programs: &[ElfProgram],
+    program_func_relocs: &[Vec<(usize, String)>],
+    functions: &[ElfFunction],
+    maps: &[ElfMap],
+    license: &str,
+) -> Result<Vec<u8>, ElfError> {
+    if program_func_relocs.len() > programs.len() {
+        return Err(ElfError::ExtraFuncRelocs {
+            programs: programs.len(),
+            lists: program_func_relocs.len(),
+        });
+    }
     let mut obj = Object::new(BinaryFormat::Elf, Architecture::Bpf, Endianness::Little);
     let mut btf = BtfWriter::new();
+    let mut ext = BtfExtWriter::new();
     let mut names: HashMap<&str, ()> = HashMap::new();
 
     // Maps: one symbol each in `.maps`, at the offset the BTF gives it.
@@ -145,59 +299,79 @@ pub fn try_write_object(
         }
     }
 
-    // Programs: sections by name, shared when names repeat.
-    let mut sections: HashMap<&str, SectionId> = HashMap::new();
-    for p in programs {
-        if p.code.is_empty() || p.code.len() % 8 != 0 {
-            return Err(ElfError::BadCode {
-                program: p.name.clone(),
+    let mut placed: Vec<Placed<'_>> = Vec::new();
+
+    // Functions: back to back in `.text` (aya wants every byte of `.text`
+    // covered by a sized Text symbol), local symbols like clang's statics.
+    let mut func_syms: HashMap<&str, SymbolId> = HashMap::new();
+    if !functions.is_empty() {
+        let sec = obj.add_section(Vec::new(), TEXT.as_bytes().to_vec(), SectionKind::Text);
+        let sec_name = btf.add_string(TEXT);
+        for f in functions {
+            let code = checked_code(&f.name, &f.code, &f.map_relocs, &f.func_relocs)?;
+            if names.insert(&f.name, ()).is_some() {
+                return Err(ElfError::DuplicateSymbol(f.name.clone()));
+            }
+            let base = obj.append_section_data(sec, &code, 8);
+            let sym = obj.add_symbol(Symbol {
+                name: f.name.as_bytes().to_vec(),
+                value: base,
+                size: code.len() as u64,
+                kind: SymbolKind::Text,
+                scope: SymbolScope::Compilation,
+                weak: false,
+                section: SymbolSection::Section(sec),
+                flags: SymbolFlags::None,
+            });
+            func_syms.insert(&f.name, sym);
+            let ty = btf.callback(&f.name);
+            ext.func_info(sec_name, base as u32, ty);
+            placed.push(Placed {
+                owner: &f.name,
+                section: sec,
+                base,
+                map_relocs: &f.map_relocs,
+                func_relocs: &f.func_relocs,
             });
         }
+    }
+
+    // Programs: sections by name, shared when names repeat.
+    let mut sections: HashMap<&str, SectionId> = HashMap::new();
+    for (i, p) in programs.iter().enumerate() {
+        let func_relocs: &[(usize, String)] = program_func_relocs.get(i).map_or(&[], |v| v);
+        let code = checked_code(&p.name, &p.code, &p.map_relocs, func_relocs)?;
         if names.insert(&p.name, ()).is_some() {
             return Err(ElfError::DuplicateSymbol(p.name.clone()));
         }
         let sec = *sections.entry(&p.section).or_insert_with(|| {
             obj.add_section(Vec::new(), p.section.as_bytes().to_vec(), SectionKind::Text)
         });
-        let base = obj.append_section_data(sec, &p.code, 8);
+        let base = obj.append_section_data(sec, &code, 8);
         obj.add_symbol(Symbol {
             name: p.name.as_bytes().to_vec(),
             value: base,
-            size: p.code.len() as u64,
+            size: code.len() as u64,
             kind: SymbolKind::Text,
             scope: SymbolScope::Dynamic,
             weak: false,
             section: SymbolSection::Section(sec),
             flags: SymbolFlags::None,
         });
-        for (insn, map) in &p.map_relocs {
-            let at = insn * 8;
-            if p.code.get(at) != Some(&LD_IMM64) || p.code.len() < at + 16 {
-                return Err(ElfError::BadRelocation {
-                    program: p.name.clone(),
-                    insn: *insn,
-                });
-            }
-            let symbol = *map_syms
-                .get(map.as_str())
-                .ok_or_else(|| ElfError::UnknownMap {
-                    program: p.name.clone(),
-                    map: map.clone(),
-                })?;
-            obj.add_relocation(
-                sec,
-                Relocation {
-                    offset: base + at as u64,
-                    symbol,
-                    addend: 0,
-                    flags: RelocationFlags::Elf {
-                        r_type: R_BPF_64_64,
-                    },
-                },
-            )
-            .map_err(|e| ElfError::Write(e.to_string()))?;
-        }
-        btf.program(&p.name);
+        let ty = btf.program(&p.name);
+        let sec_name = btf.add_string(&p.section);
+        ext.func_info(sec_name, base as u32, ty);
+        placed.push(Placed {
+            owner: &p.name,
+            section: sec,
+            base,
+            map_relocs: &p.map_relocs,
+            func_relocs,
+        });
+    }
+
+    for p in &placed {
+        add_relocations(&mut obj, p, &map_syms, &func_syms)?;
     }
 
     let lic = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
@@ -207,6 +381,10 @@ pub fn try_write_object(
 
     let btf_sec = obj.add_section(Vec::new(), b".BTF".to_vec(), SectionKind::Other);
     obj.append_section_data(btf_sec, &btf.finish(&[]), 4);
+    if !ext.is_empty() {
+        let ext_sec = obj.add_section(Vec::new(), b".BTF.ext".to_vec(), SectionKind::Other);
+        obj.append_section_data(ext_sec, &ext.finish(), 4);
+    }
 
     obj.write().map_err(|e| ElfError::Write(e.to_string()))
 }

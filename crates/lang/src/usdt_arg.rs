@@ -27,6 +27,19 @@ pub struct UsdtArg {
 
 /// x86-64 register names → (offset in `struct pt_regs`, width in bytes).
 /// Sub-registers map to their full register (`%ah` to rax's second byte).
+/// The `struct pt_regs` offset of a register as `reg()` names it (`ip`,
+/// `sp`, `di`, `ax`, `r8`, or the full `rip`, `rdi`...).
+pub fn pt_regs_offset(name: &str) -> Option<u32> {
+    let full = match name {
+        "ip" | "sp" | "ax" | "bx" | "cx" | "dx" | "si" | "di" | "bp" => format!("r{name}"),
+        n => n.to_string(),
+    };
+    match x86_64_reg(&full) {
+        Some((off, 8)) => Some(off),
+        _ => None,
+    }
+}
+
 fn x86_64_reg(name: &str) -> Option<(u32, u8)> {
     const FULL: &[(&str, u32)] = &[
         ("r15", 0),

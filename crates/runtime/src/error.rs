@@ -21,6 +21,9 @@ pub enum RuntimeError {
     Attach { probe: String, message: String },
     #[error("{0}")]
     Io(String),
+    /// The reader of our output went away (`scry ... | head`): a normal end.
+    #[error("output closed")]
+    OutputClosed,
 }
 
 /// Turns EPERM-like errors into a sentence about privileges.

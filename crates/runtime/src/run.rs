@@ -80,6 +80,9 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 }
 
 fn io_err(e: std::io::Error) -> RuntimeError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return RuntimeError::OutputClosed;
+    }
     RuntimeError::Io(format!("output: {e}"))
 }
 

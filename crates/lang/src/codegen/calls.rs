@@ -169,6 +169,13 @@ impl<'a, 'b> Gen<'a, 'b> {
                 none
             }
             "ksym" => self.scalar(&args[0]),
+            "reg" => {
+                let ExprKind::Str(r) = &args[0].kind else {
+                    unreachable!()
+                };
+                let off = crate::usdt_arg::pt_regs_offset(r).unwrap_or(0);
+                self.ctx_load(off as i16, 8, false)
+            }
             "kstack" | "ustack" => {
                 let Type::Stack { user, .. } = e.ty else {
                     unreachable!()

@@ -417,6 +417,31 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             arity(c, span, "join", n, 1, 2);
             Type::None
         }
+        "reg" => {
+            if arity(c, span, "reg", n, 1, 1) {
+                match &args[0].kind {
+                    ExprKind::Str(r) if crate::usdt_arg::pt_regs_offset(r).is_some() => {}
+                    ExprKind::Str(r) => {
+                        let msg = format!("reg(\"{r}\"): unknown register");
+                        c.error(args[0].span, msg);
+                    }
+                    _ => c.error(
+                        args[0].span,
+                        "reg() expects a register name, e.g. reg(\"ip\")",
+                    ),
+                }
+                if !matches!(
+                    c.context(),
+                    super::probes::Context::Regs { .. } | super::probes::Context::Perf
+                ) {
+                    c.error(
+                        span,
+                        "reg() is only available in kprobes, uprobes, usdt and perf event probes",
+                    );
+                }
+            }
+            Type::U64
+        }
         "bswap" => {
             arity(c, span, "bswap", n, 1, 1);
             args.first().map(|a| a.ty.clone()).unwrap_or(Type::None)
