@@ -253,7 +253,6 @@ fn count_then_clear_in_interval() {
 
 /// The idiom: count ticks, exit() inside an `if` on the fifth.
 #[test]
-#[ignore = "bug: exit() inside an if block is rejected by the verifier (\"unreachable insn N\", codegen emits a dead `goto` after exit's jump to the program end); repro: scry -e 'BEGIN { if (1) { exit(); } }'"]
 fn interval_exits_after_n_ticks() {
     require_root!();
     let _g = serial();

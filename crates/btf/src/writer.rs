@@ -341,3 +341,56 @@ impl BtfWriter {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Btf;
+
+    /// The vlen of type `id` (a FUNC's linkage), walking the kinds this
+    /// writer emits.
+    fn linkage(bytes: &[u8], id: u32) -> u32 {
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let mut at = HDR_LEN;
+        for _ in 1..id {
+            let info = word(at + 4);
+            let vlen = (info & 0xffff) as usize;
+            at += 12
+                + match Kind::from_raw(info >> 24 & 0x1f).unwrap() {
+                    Kind::Int | Kind::Var => 4,
+                    Kind::Array => 12,
+                    Kind::Struct | Kind::Datasec => 12 * vlen,
+                    Kind::FuncProto => 8 * vlen,
+                    _ => 0,
+                };
+        }
+        word(at + 4) & 0xffff
+    }
+
+    #[test]
+    fn callbacks_are_static() {
+        let mut w = BtfWriter::new();
+        let prog = w.program("prog");
+        let a = w.callback("cb_a");
+        let b = w.callback("cb_b");
+        let bytes = w.finish(&[]);
+        assert_eq!(linkage(&bytes, prog), FUNC_GLOBAL);
+        let btf = Btf::parse(bytes.clone()).unwrap();
+        for id in [a, b] {
+            assert_eq!(btf.kind(id), Some(Kind::Func));
+            assert_eq!(linkage(&bytes, id), FUNC_STATIC);
+            let proto = btf.func_proto(id).unwrap();
+            assert_eq!(btf.type_to_string(proto.ret), "long");
+            let names: Vec<&str> = proto.params.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["map", "key", "value", "ctx"]);
+            assert!(proto
+                .params
+                .iter()
+                .all(|&(_, t)| btf.type_to_string(t) == "void *"));
+        }
+        assert_eq!(
+            btf.func_proto(a).unwrap().params,
+            btf.func_proto(b).unwrap().params
+        );
+    }
+}

@@ -454,6 +454,152 @@ mod tests {
     }
 
     #[test]
+    fn functions_in_text() {
+        let mut prog = ld_map_prog("raw_tracepoint/sys_enter", "p", "m1");
+        // A second ld_imm64 (src 0, a stale imm) for the callback.
+        prog.code.splice(
+            16..16,
+            [LD_IMM64, 0x02, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let mut cb = ld_map_prog("", "cb", "m1").code;
+        cb.splice(
+            16..16,
+            [LD_IMM64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let functions = [
+            ElfFunction {
+                name: "cb".to_string(),
+                code: cb,
+                map_relocs: vec![(0, "m1".to_string())],
+                func_relocs: vec![(2, "cb2".to_string())],
+            },
+            ElfFunction {
+                name: "cb2".to_string(),
+                code: vec![0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0],
+                map_relocs: Vec::new(),
+                func_relocs: Vec::new(),
+            },
+        ];
+        let bytes = write_object_with_functions(
+            &[prog],
+            &[vec![(2, "cb".to_string())]],
+            &functions,
+            &[array("m1")],
+            "GPL",
+        )
+        .unwrap();
+        let file = object::File::parse(&*bytes).unwrap();
+        let sym = |n: &str| file.symbols().find(|s| s.name() == Ok(n)).unwrap();
+        let text = file.section_by_name(".text").unwrap();
+        assert_eq!(text.size(), 56);
+        assert_eq!((sym("cb").address(), sym("cb").size()), (0, 40));
+        assert_eq!((sym("cb2").address(), sym("cb2").size()), (40, 16));
+        assert_eq!(sym("cb").kind(), SymbolKind::Text);
+        assert!(sym("cb").is_local());
+        assert!(sym("p").is_global());
+        let text_relocs: Vec<(u64, String)> = text
+            .relocations()
+            .map(|(off, r)| {
+                let object::RelocationTarget::Symbol(i) = r.target() else {
+                    panic!("not a symbol")
+                };
+                (
+                    off,
+                    file.symbol_by_index(i).unwrap().name().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            text_relocs,
+            [(0, "m1".to_string()), (16, "cb2".to_string())]
+        );
+
+        let prog = file.section_by_name("raw_tracepoint/sys_enter").unwrap();
+        let relocs: Vec<u64> = prog.relocations().map(|(off, _)| off).collect();
+        assert_eq!(relocs, [0, 16]);
+        // The callback's ld_imm64: src_reg BPF_PSEUDO_FUNC, imm 0, dst kept.
+        assert_eq!(
+            &prog.data().unwrap()[16..24],
+            &[LD_IMM64, 0x42, 0, 0, 0, 0, 0, 0]
+        );
+
+        let btf_data = file
+            .section_by_name(".BTF")
+            .unwrap()
+            .data()
+            .unwrap()
+            .to_vec();
+        let btf = scry_btf::Btf::parse(btf_data).unwrap();
+        let cb_id = btf.find("cb", scry_btf::Kind::Func).unwrap();
+        let p_id = btf.find("p", scry_btf::Kind::Func).unwrap();
+        assert!(btf.find("cb2", scry_btf::Kind::Func).is_some());
+
+        // .BTF.ext func_info: .text {0: cb, 40: cb2}, then the program's
+        // section {0: p}.
+        let ext = file.section_by_name(".BTF.ext").unwrap().data().unwrap();
+        let word = |at: usize| u32::from_le_bytes(ext[at..at + 4].try_into().unwrap());
+        assert_eq!(&ext[0..4], &[0x9f, 0xeb, 1, 0]);
+        let len = word(12) as usize;
+        let words: Vec<u32> = (0..len / 4).map(|i| word(32 + i * 4)).collect();
+        let cb2_id = btf.find("cb2", scry_btf::Kind::Func).unwrap();
+        assert_eq!(words[0], 8);
+        assert_eq!(&words[2..7], &[2, 0, cb_id, 40, cb2_id]);
+        assert_eq!(&words[8..11], &[1, 0, p_id]);
+        let name = |off: u32| {
+            let raw = file.section_by_name(".BTF").unwrap().data().unwrap();
+            let hdr = 24usize;
+            let str_off = u32::from_le_bytes(raw[16..20].try_into().unwrap()) as usize;
+            let start = hdr + str_off + off as usize;
+            let end = start + raw[start..].iter().position(|&b| b == 0).unwrap();
+            String::from_utf8(raw[start..end].to_vec()).unwrap()
+        };
+        assert_eq!(name(words[1]), ".text");
+        assert_eq!(name(words[7]), "raw_tracepoint/sys_enter");
+    }
+
+    #[test]
+    fn bad_function_input() {
+        let p = ld_map_prog("uprobe", "a", "m");
+        let f = ElfFunction {
+            name: "f".to_string(),
+            code: p.code.clone(),
+            map_relocs: Vec::new(),
+            func_relocs: Vec::new(),
+        };
+        let maps = [array("m")];
+        assert!(matches!(
+            write_object_with_functions(
+                &[p.clone()],
+                &[vec![(0, "g".to_string())]],
+                &[f.clone()],
+                &maps,
+                "GPL"
+            ),
+            Err(ElfError::UnknownFunction { .. })
+        ));
+        assert!(matches!(
+            write_object_with_functions(&[p.clone()], &[vec![], vec![]], &[], &maps, "GPL"),
+            Err(ElfError::ExtraFuncRelocs { .. })
+        ));
+        let dup = ElfFunction {
+            name: "a".to_string(),
+            ..f.clone()
+        };
+        assert!(matches!(
+            write_object_with_functions(&[p.clone()], &[], &[dup], &maps, "GPL"),
+            Err(ElfError::DuplicateSymbol(_))
+        ));
+        let bad = ElfFunction {
+            func_relocs: vec![(1, "f".to_string())],
+            ..f
+        };
+        assert!(matches!(
+            write_object_with_functions(&[p], &[], &[bad], &maps, "GPL"),
+            Err(ElfError::BadRelocation { insn: 1, .. })
+        ));
+    }
+
+    #[test]
     fn bad_input() {
         let p = ld_map_prog("uprobe", "a", "nope");
         assert!(matches!(

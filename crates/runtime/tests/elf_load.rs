@@ -6,11 +6,13 @@ use std::path::Path;
 use std::sync::Once;
 use std::time::Instant;
 
+use std::os::fd::{AsFd, AsRawFd};
+
 use aya::maps::{Array, HashMap, RingBuf};
 use aya::programs::{RawTracePoint, TracePoint, UProbe};
 use aya::EbpfLoader;
 use object::{Object, ObjectSection};
-use scry_lang::elf::{write_object, ElfMap, ElfProgram};
+use scry_lang::elf::{write_object, write_object_with_functions, ElfFunction, ElfMap, ElfProgram};
 
 const BPF_MAP_TYPE_HASH: u32 = 1;
 const BPF_MAP_TYPE_ARRAY: u32 = 2;
@@ -236,4 +238,126 @@ fn object_without_maps_loads() {
     let mut ebpf = EbpfLoader::new().btf(None).load(&obj).unwrap();
     let prog: &mut aya::programs::PerfEvent = ebpf.program_mut("tick").unwrap().try_into().unwrap();
     prog.load().unwrap();
+}
+
+/// A program that runs `bpf_for_each_map_elem(&values, callback, NULL, 0)`
+/// and adds the number of elements visited into `sums[1]`. Returns the
+/// program and its function relocation.
+fn for_each_program(name: &str, callback: &str) -> (ElfProgram, Vec<(usize, String)>) {
+    let code = [
+        insn(0x18, 1, 0, 0, 0),   // r1 = &values (ld_imm64, relocated)
+        insn(0x00, 0, 0, 0, 0),   //
+        insn(0x18, 2, 4, 0, 0),   // r2 = callback (ld_imm64 src 4, relocated)
+        insn(0x00, 0, 0, 0, 0),   //
+        insn(0xb7, 3, 0, 0, 0),   // r3 = 0 (callback ctx: NULL)
+        insn(0xb7, 4, 0, 0, 0),   // r4 = 0 (flags)
+        insn(0x85, 0, 0, 0, 164), // call bpf_for_each_map_elem
+        insn(0xbf, 6, 0, 0, 0),   // r6 = r0 (elements visited)
+        insn(0x62, 10, 0, -4, 1), // *(u32 *)(r10 - 4) = 1
+        insn(0xbf, 2, 10, 0, 0),  // r2 = r10
+        insn(0x07, 2, 0, 0, -4),  // r2 += -4
+        insn(0x18, 1, 0, 0, 0),   // r1 = &sums (ld_imm64, relocated)
+        insn(0x00, 0, 0, 0, 0),   //
+        insn(0x85, 0, 0, 0, 1),   // call bpf_map_lookup_elem
+        insn(0x15, 0, 0, 1, 0),   // if r0 == 0 goto +1
+        insn(0xdb, 0, 6, 0, 0),   // lock *(u64 *)(r0 + 0) += r6
+        insn(0xb7, 0, 0, 0, 0),   // r0 = 0
+        insn(0x95, 0, 0, 0, 0),   // exit
+    ];
+    let prog = ElfProgram {
+        section: "raw_tracepoint/sys_enter".to_string(),
+        name: name.to_string(),
+        code: code.concat(),
+        map_relocs: vec![(0, "values".to_string()), (11, "sums".to_string())],
+    };
+    (prog, vec![(2, callback.to_string())])
+}
+
+/// A callback `long cb(map, key, value, ctx)` that adds to `sums[slot]`
+/// the element's u64 value (`add_value`) or 1, and returns 0 (continue).
+fn callback(name: &str, slot: i32, add_value: bool) -> ElfFunction {
+    let first = if add_value {
+        insn(0x79, 6, 3, 0, 0) // r6 = *(u64 *)(r3 + 0)
+    } else {
+        insn(0xb7, 6, 0, 0, 1) // r6 = 1
+    };
+    let code = [
+        first,
+        insn(0x62, 10, 0, -4, slot), // *(u32 *)(r10 - 4) = slot
+        insn(0xbf, 2, 10, 0, 0),     // r2 = r10
+        insn(0x07, 2, 0, 0, -4),     // r2 += -4
+        insn(0x18, 1, 0, 0, 0),      // r1 = &sums (ld_imm64, relocated)
+        insn(0x00, 0, 0, 0, 0),      //
+        insn(0x85, 0, 0, 0, 1),      // call bpf_map_lookup_elem
+        insn(0x15, 0, 0, 1, 0),      // if r0 == 0 goto +1
+        insn(0xdb, 0, 6, 0, 0),      // lock *(u64 *)(r0 + 0) += r6
+        insn(0xb7, 0, 0, 0, 0),      // r0 = 0
+        insn(0x95, 0, 0, 0, 0),      // exit
+    ];
+    ElfFunction {
+        name: name.to_string(),
+        code: code.concat(),
+        map_relocs: vec![(4, "sums".to_string())],
+        func_relocs: Vec::new(),
+    }
+}
+
+#[test]
+fn for_each_map_elem_callbacks() {
+    if !can_run() {
+        return;
+    }
+    // Three programs in one section; two share `add_value` (at .text
+    // offset 0), one uses `count_entry` (at a non-zero .text offset).
+    let (a, a_funcs) = for_each_program("sum_a", "add_value");
+    let (b, b_funcs) = for_each_program("count_b", "count_entry");
+    let (c, c_funcs) = for_each_program("sum_c", "add_value");
+    let functions = [
+        callback("add_value", 0, true),
+        callback("count_entry", 2, false),
+    ];
+    let maps = [
+        map("values", BPF_MAP_TYPE_HASH, 4, 8, 16),
+        map("sums", BPF_MAP_TYPE_ARRAY, 4, 8, 4),
+    ];
+    let obj = write_object_with_functions(
+        &[a, b, c],
+        &[a_funcs, b_funcs, c_funcs],
+        &functions,
+        &maps,
+        "GPL",
+    )
+    .unwrap();
+    std::fs::write("/tmp/scry-elf-callback-test.o", &obj).unwrap();
+    kernel_accepts_btf(&obj);
+
+    let mut ebpf = EbpfLoader::new().btf(None).load(&obj).unwrap();
+    {
+        let mut values: HashMap<_, u32, u64> =
+            HashMap::try_from(ebpf.map_mut("values").unwrap()).unwrap();
+        for (k, v) in [(1, 10), (2, 20), (3, 30)] {
+            values.insert(k, v, 0).unwrap();
+        }
+    }
+    for name in ["sum_a", "count_b", "sum_c"] {
+        let prog: &mut RawTracePoint = ebpf.program_mut(name).unwrap().try_into().unwrap();
+        if let Err(e) = prog.load() {
+            panic!("load {name}: {e:?}");
+        }
+        let fd = ebpf
+            .program(name)
+            .unwrap()
+            .fd()
+            .unwrap()
+            .as_fd()
+            .as_raw_fd();
+        let ret = scry_runtime::bpfsys::test_run(fd).unwrap();
+        assert_eq!(ret, 0, "{name} returned {ret}");
+    }
+    let sums: Array<_, u64> = Array::try_from(ebpf.map("sums").unwrap()).unwrap();
+    let got: Vec<u64> = (0..3).map(|i| sums.get(&i, 0).unwrap()).collect();
+    // sums[0]: 10+20+30 from each of sum_a and sum_c; sums[1]: 3 elements
+    // visited by each of the three programs; sums[2]: count_entry once per
+    // element.
+    assert_eq!(got, [120, 9, 3]);
 }

@@ -63,6 +63,10 @@ impl Maps {
     }
 
     pub fn use_key(&mut self, name: &str, key: Vec<Type>, span: Span) -> Result<(), Diagnostic> {
+        if key.contains(&Type::None) {
+            // A key expression that failed was reported already.
+            return Ok(());
+        }
         let key: Vec<Type> = key.iter().map(storage_type).collect();
         let m = self.entry(name, span);
         match &m.key {

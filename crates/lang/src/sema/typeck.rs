@@ -365,6 +365,9 @@ impl<'a> Checker<'a> {
             ExprKind::Unary { op, expr } => {
                 let op = *op;
                 let t = self.expr(expr);
+                if t == Type::None {
+                    return Type::None;
+                }
                 match op {
                     UnOp::Not => Type::U64,
                     UnOp::Neg | UnOp::BitNot => {
@@ -531,6 +534,10 @@ impl<'a> Checker<'a> {
 
     fn binary(&mut self, op: BinOp, lt: &Type, rt: &Type, span: crate::span::Span) -> Type {
         use BinOp::*;
+        // An operand that already failed was reported: say nothing more.
+        if *lt == Type::None || *rt == Type::None {
+            return Type::None;
+        }
         let strings = matches!(lt, Type::Str(_)) && matches!(rt, Type::Str(_));
         match op {
             Eq | Ne if strings => Type::U64,
