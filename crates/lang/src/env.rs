@@ -70,6 +70,11 @@ pub trait Env {
     fn cgroup_id(&self, _path: &str) -> Option<u64> {
         None
     }
+    /// The address of any symbol (function or data) of an ELF file
+    /// (`uaddr()`).
+    fn elf_symbol_address(&self, _path: &str, _name: &str) -> Option<u64> {
+        None
+    }
     /// The address of a kernel symbol (`kaddr()`).
     fn kernel_symbol(&self, _name: &str) -> Option<u64> {
         None

@@ -112,6 +112,17 @@ pub fn symbols(path: &str, pattern: &str) -> Result<Vec<ElfSymbol>, String> {
     Ok(out)
 }
 
+/// The address of any defined symbol (function or data) named `name`, for
+/// `uaddr()`.
+pub fn symbol_address(path: &str, name: &str) -> Option<u64> {
+    let map = map_elf(path).ok()?;
+    let file = parse_elf(path, &map).ok()?;
+    file.symbols()
+        .chain(file.dynamic_symbols())
+        .find(|s| s.name() == Ok(name) && matches!(s.section(), SymbolSection::Section(_)))
+        .map(|s| s.address())
+}
+
 fn collect_functions(
     file: &object::File,
     segments: &Segments,

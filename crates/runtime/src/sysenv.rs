@@ -196,6 +196,10 @@ impl Env for SysEnv {
         Some(features::missing_message(feature))
     }
 
+    fn elf_symbol_address(&self, path: &str, name: &str) -> Option<u64> {
+        elfsyms::symbol_address(path, name)
+    }
+
     fn cgroup_id(&self, path: &str) -> Option<u64> {
         use std::os::unix::fs::MetadataExt;
         std::fs::metadata(path).ok().map(|m| m.ino())

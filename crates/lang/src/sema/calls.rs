@@ -396,13 +396,6 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             arity(c, span, "strcontains", n, 2, 2);
             Type::U64
         }
-        "uaddr" => {
-            if arity(c, span, &name, n, 1, 1) && !matches!(args[0].kind, ExprKind::Str(_)) {
-                c.error(args[0].span, format!("{name}() expects a string literal"));
-            }
-            c.error(span, format!("{name}() is not supported yet"));
-            Type::U64
-        }
         "signal" | "override" => {
             if !c.opts.unsafe_ok {
                 c.error(

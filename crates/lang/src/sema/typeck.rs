@@ -512,6 +512,31 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            ExprKind::Call { name, args } if name == "uaddr" && args.len() == 1 => {
+                let ExprKind::Str(sym) = &args[0].kind else {
+                    return;
+                };
+                let path = match &self.target.attach {
+                    crate::spec::Attach::Uprobe { path, .. }
+                    | crate::spec::Attach::Usdt { path, .. } => path.clone(),
+                    _ => {
+                        self.error(
+                            e.span,
+                            "uaddr() is only available in uprobes and usdt probes",
+                        );
+                        return;
+                    }
+                };
+                let found = self.env.elf_symbol_address(&path, sym);
+                match found {
+                    Some(a) => Some(a),
+                    None => {
+                        let msg = format!("uaddr(\"{sym}\"): no such symbol in {path}");
+                        self.error(e.span, msg);
+                        Some(0)
+                    }
+                }
+            }
             ExprKind::Call { name, args } if name == "cgroupid" && args.len() == 1 => {
                 let ExprKind::Str(path) = &args[0].kind else {
                     return;
