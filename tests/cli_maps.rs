@@ -367,3 +367,44 @@ fn software_page_faults_of_worker() {
     let n: u64 = line[0][4..].parse().unwrap();
     assert!(n >= 200, "only {n} faults\n{out}");
 }
+
+/// `for ($kv : @m)`: the body runs once per element, in the kernel, as a
+/// callback of bpf_for_each_map_elem; break stops the walk.
+#[test]
+fn for_loop_over_a_map() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "BEGIN { @a[1] = 10; @a[2] = 20; @a[3] = 30; @s[\"x\", 7] = \"seven\"; \
+           for ($kv : @a) { @sum += $kv.1; @keys += $kv.0; } \
+           for ($e : @s) { printf(\"%s %d %s\\n\", $e.0.0, $e.0.1, $e.1); } \
+           for ($kv : @a) { @visited++; break; } exit(); }",
+        &[],
+    );
+    out.assert_ok();
+    out.assert_line("x 7 seven");
+    out.assert_line("@sum: 60");
+    out.assert_line("@keys: 6");
+    out.assert_line("@visited: 1");
+}
+
+/// What a loop body cannot see is said at compile time.
+#[test]
+fn for_loop_limits_are_errors() {
+    let out = run_e(
+        "BEGIN { @a[1] = count(); for ($kv : @a) { } }",
+        &["--dry-run"],
+    );
+    assert!(!out.ok());
+    assert!(
+        out.stderr
+            .contains("for loops over count() maps are not supported"),
+        "{out}"
+    );
+    let out = run_e(
+        "BEGIN { $x = 1; @a[1] = 1; for ($kv : @a) { print($x); } }",
+        &["--dry-run"],
+    );
+    assert!(!out.ok());
+    assert!(out.stderr.contains("undefined variable: $x"), "{out}");
+}

@@ -2,7 +2,7 @@
 
 use crate::codegen::{self, GenError};
 use crate::diag::Diagnostic;
-use crate::elf::{write_object, ElfMap, ElfProgram};
+use crate::elf::{write_object_with_functions, ElfFunction, ElfMap, ElfProgram};
 use crate::env::Env;
 use crate::spec::*;
 use crate::{ast, parse, sema};
@@ -109,14 +109,6 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
     if out.uses_globals {
         elf_maps.push(internal(GLOBALS_MAP, map_type::ARRAY, 4, 8, 1));
     }
-    if out.programs.iter().any(|p| !p.functions.is_empty()) {
-        // Callbacks need function symbols and BTF function info in the
-        // object, which the ELF writer does not produce yet.
-        return Err(vec![Diagnostic::error(
-            crate::span::Span::new(0, 0),
-            "for loops over maps are not supported yet",
-        )]);
-    }
     let mut programs = Vec::new();
     let mut elf_programs = Vec::new();
     let mut asm_dump = String::new();
@@ -152,7 +144,31 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
     if !asm_dump.is_empty() {
         dumps.push(("asm".to_string(), asm_dump));
     }
-    let object = write_object(&elf_programs, &elf_maps, "GPL");
+    // Callback functions (for-map loop bodies) live in `.text`.
+    let functions: Vec<ElfFunction> = out
+        .programs
+        .iter()
+        .flat_map(|p| &p.functions)
+        .map(|(name, asm)| ElfFunction {
+            name: name.clone(),
+            code: scry_asm::encode_all(&asm.insns),
+            map_relocs: asm.relocs.clone(),
+            func_relocs: asm.func_relocs.clone(),
+        })
+        .collect();
+    let func_relocs: Vec<Vec<(usize, String)>> = out
+        .programs
+        .iter()
+        .map(|p| p.asm.func_relocs.clone())
+        .collect();
+    let object =
+        write_object_with_functions(&elf_programs, &func_relocs, &functions, &elf_maps, "GPL")
+            .map_err(|e| {
+                vec![Diagnostic::error(
+                    Default::default(),
+                    format!("internal: cannot write the object: {e}"),
+                )]
+            })?;
     let has_end = out.events.iter().any(|e| matches!(e, EventSpec::Exit));
     Ok(Compiled {
         object,

@@ -5,12 +5,15 @@
 //!
 //! Callback subprograms (for `bpf_for_each_map_elem` and its kin) live in
 //! `.text`, one local (static) Text symbol each, as clang emits a `static`
-//! function. A reference to one is an `ld_imm64` with src_reg
-//! `BPF_PSEUDO_FUNC` (4) and an `R_BPF_64_64` relocation against the
-//! function's symbol; aya 0.14 then appends the function's instructions to
-//! every program that refers to it, patches the immediate to the
-//! pc-relative distance and carries the function's func_info along
-//! (aya-obj `relocation.rs`, `FunctionLinker`). The `.BTF` has a global
+//! function. A reference to one is what clang emits for a static callback:
+//! an `ld_imm64` with src_reg `BPF_PSEUDO_FUNC` (4) whose immediate is the
+//! function's byte offset in `.text`, with an `R_BPF_64_64` relocation
+//! against the `.text` section symbol. (libbpf refuses a relocation
+//! against a local FUNC symbol, "bad map relo"; aya 0.14 takes either.)
+//! aya then appends the function's instructions to every program that
+//! refers to it, patches the immediate to the pc-relative distance and
+//! carries the function's func_info along (aya-obj `relocation.rs`,
+//! `FunctionLinker`). The `.BTF` has a global
 //! FUNC per program and a static FUNC per function (the verifier refuses a
 //! non-static callback), and `.BTF.ext` has one func_info record per
 //! program and per function: the kernel wants one per subprogram ("missing
@@ -152,21 +155,26 @@ pub fn try_write_object(
     write_object_with_functions(programs, &[], &[], maps, license)
 }
 
+fn check_len(owner: &str, code: &[u8]) -> Result<(), ElfError> {
+    if code.is_empty() || !code.len().is_multiple_of(8) {
+        return Err(ElfError::BadCode {
+            program: owner.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Checks a piece of code and its relocations; returns the code with each
 /// function reference's `ld_imm64` set to src_reg `BPF_PSEUDO_FUNC` and
-/// immediate 0 (the relocation names the target; aya and libbpf both
-/// accept that form).
+/// its immediate to the function's offset in `.text` (`func_offsets`).
 fn checked_code(
     owner: &str,
     code: &[u8],
     map_relocs: &[(usize, String)],
     func_relocs: &[(usize, String)],
+    func_offsets: &HashMap<&str, u64>,
 ) -> Result<Vec<u8>, ElfError> {
-    if code.is_empty() || code.len() % 8 != 0 {
-        return Err(ElfError::BadCode {
-            program: owner.to_string(),
-        });
-    }
+    check_len(owner, code)?;
     let mut code = code.to_vec();
     for (insn, _) in map_relocs.iter().chain(func_relocs) {
         let at = insn * 8;
@@ -177,10 +185,17 @@ fn checked_code(
             });
         }
     }
-    for (insn, _) in func_relocs {
+    for (insn, function) in func_relocs {
+        let offset =
+            *func_offsets
+                .get(function.as_str())
+                .ok_or_else(|| ElfError::UnknownFunction {
+                    program: owner.to_string(),
+                    function: function.clone(),
+                })?;
         let at = insn * 8;
         code[at + 1] = (BPF_PSEUDO_FUNC << 4) | (code[at + 1] & 0x0f);
-        code[at + 4..at + 8].fill(0);
+        code[at + 4..at + 8].copy_from_slice(&(offset as u32).to_le_bytes());
     }
     Ok(code)
 }
@@ -194,11 +209,14 @@ struct Placed<'a> {
     func_relocs: &'a [(usize, String)],
 }
 
+/// Adds `p`'s relocations: map loads against the maps' symbols, function
+/// references against `text` (the `.text` section symbol; the
+/// instruction's immediate says where in `.text`).
 fn add_relocations(
     obj: &mut Object<'_>,
     p: &Placed<'_>,
     map_syms: &HashMap<&str, SymbolId>,
-    func_syms: &HashMap<&str, SymbolId>,
+    text: Option<SymbolId>,
 ) -> Result<(), ElfError> {
     let mut targets = Vec::new();
     for (insn, map) in p.map_relocs {
@@ -211,13 +229,11 @@ fn add_relocations(
         targets.push((*insn, symbol));
     }
     for (insn, function) in p.func_relocs {
-        let symbol =
-            *func_syms
-                .get(function.as_str())
-                .ok_or_else(|| ElfError::UnknownFunction {
-                    program: p.owner.to_string(),
-                    function: function.clone(),
-                })?;
+        // checked_code has resolved every name, so `.text` exists.
+        let symbol = text.ok_or_else(|| ElfError::UnknownFunction {
+            program: p.owner.to_string(),
+            function: function.clone(),
+        })?;
         targets.push((*insn, symbol));
     }
     for (insn, symbol) in targets {
@@ -241,7 +257,8 @@ fn add_relocations(
 /// `program_func_relocs[i]` lists (instruction index of an `ld_imm64`,
 /// function name) for `programs[i]`; the list may be shorter than
 /// `programs` (missing entries mean no references). The writer sets those
-/// `ld_imm64`s' src_reg to `BPF_PSEUDO_FUNC` and their immediate to 0.
+/// `ld_imm64`s' src_reg to `BPF_PSEUDO_FUNC` and their immediate to the
+/// function's offset in `.text` (whatever the caller left there).
 /// Functions no program refers to are written but never loaded.
 pub fn write_object_with_functions(
     programs: &[ElfProgram],
@@ -303,17 +320,32 @@ pub fn write_object_with_functions(
 
     // Functions: back to back in `.text` (aya wants every byte of `.text`
     // covered by a sized Text symbol), local symbols like clang's statics.
-    let mut func_syms: HashMap<&str, SymbolId> = HashMap::new();
+    let mut func_offsets: HashMap<&str, u64> = HashMap::new();
+    let mut end = 0;
+    for f in functions {
+        check_len(&f.name, &f.code)?;
+        if names.insert(&f.name, ()).is_some() {
+            return Err(ElfError::DuplicateSymbol(f.name.clone()));
+        }
+        func_offsets.insert(&f.name, end);
+        end += f.code.len() as u64;
+    }
+    let mut text = None;
     if !functions.is_empty() {
         let sec = obj.add_section(Vec::new(), TEXT.as_bytes().to_vec(), SectionKind::Text);
+        text = Some(obj.section_symbol(sec));
         let sec_name = btf.add_string(TEXT);
         for f in functions {
-            let code = checked_code(&f.name, &f.code, &f.map_relocs, &f.func_relocs)?;
-            if names.insert(&f.name, ()).is_some() {
-                return Err(ElfError::DuplicateSymbol(f.name.clone()));
-            }
+            let code = checked_code(
+                &f.name,
+                &f.code,
+                &f.map_relocs,
+                &f.func_relocs,
+                &func_offsets,
+            )?;
             let base = obj.append_section_data(sec, &code, 8);
-            let sym = obj.add_symbol(Symbol {
+            debug_assert_eq!(Some(&base), func_offsets.get(f.name.as_str()));
+            obj.add_symbol(Symbol {
                 name: f.name.as_bytes().to_vec(),
                 value: base,
                 size: code.len() as u64,
@@ -323,7 +355,6 @@ pub fn write_object_with_functions(
                 section: SymbolSection::Section(sec),
                 flags: SymbolFlags::None,
             });
-            func_syms.insert(&f.name, sym);
             let ty = btf.callback(&f.name);
             ext.func_info(sec_name, base as u32, ty);
             placed.push(Placed {
@@ -340,7 +371,7 @@ pub fn write_object_with_functions(
     let mut sections: HashMap<&str, SectionId> = HashMap::new();
     for (i, p) in programs.iter().enumerate() {
         let func_relocs: &[(usize, String)] = program_func_relocs.get(i).map_or(&[], |v| v);
-        let code = checked_code(&p.name, &p.code, &p.map_relocs, func_relocs)?;
+        let code = checked_code(&p.name, &p.code, &p.map_relocs, func_relocs, &func_offsets)?;
         if names.insert(&p.name, ()).is_some() {
             return Err(ElfError::DuplicateSymbol(p.name.clone()));
         }
@@ -371,7 +402,7 @@ pub fn write_object_with_functions(
     }
 
     for p in &placed {
-        add_relocations(&mut obj, p, &map_syms, &func_syms)?;
+        add_relocations(&mut obj, p, &map_syms, text)?;
     }
 
     let lic = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
@@ -497,27 +528,41 @@ mod tests {
         assert_eq!(sym("cb").kind(), SymbolKind::Text);
         assert!(sym("cb").is_local());
         assert!(sym("p").is_global());
+        // Relocation targets: a map by name, a function as the `.text`
+        // section symbol (its offset is in the instruction).
+        let target = |r: object::Relocation| {
+            let object::RelocationTarget::Symbol(i) = r.target() else {
+                panic!("not a symbol")
+            };
+            let s = file.symbol_by_index(i).unwrap();
+            match s.kind() {
+                SymbolKind::Section => format!("section {}", s.section_index().unwrap().0),
+                _ => s.name().unwrap().to_string(),
+            }
+        };
+        let text_section = format!("section {}", text.index().0);
         let text_relocs: Vec<(u64, String)> = text
             .relocations()
-            .map(|(off, r)| {
-                let object::RelocationTarget::Symbol(i) = r.target() else {
-                    panic!("not a symbol")
-                };
-                (
-                    off,
-                    file.symbol_by_index(i).unwrap().name().unwrap().to_string(),
-                )
-            })
+            .map(|(off, r)| (off, target(r)))
             .collect();
         assert_eq!(
             text_relocs,
-            [(0, "m1".to_string()), (16, "cb2".to_string())]
+            [(0, "m1".to_string()), (16, text_section.clone())]
+        );
+        // cb's reference to cb2: src_reg BPF_PSEUDO_FUNC, imm 40.
+        assert_eq!(
+            &text.data().unwrap()[16..24],
+            &[LD_IMM64, 0x40, 0, 0, 40, 0, 0, 0]
         );
 
         let prog = file.section_by_name("raw_tracepoint/sys_enter").unwrap();
-        let relocs: Vec<u64> = prog.relocations().map(|(off, _)| off).collect();
-        assert_eq!(relocs, [0, 16]);
-        // The callback's ld_imm64: src_reg BPF_PSEUDO_FUNC, imm 0, dst kept.
+        let relocs: Vec<(u64, String)> = prog
+            .relocations()
+            .map(|(off, r)| (off, target(r)))
+            .collect();
+        assert_eq!(relocs, [(0, "m1".to_string()), (16, text_section)]);
+        // The callback's ld_imm64: src_reg BPF_PSEUDO_FUNC, dst kept, the
+        // stale imm replaced by cb's offset, 0.
         assert_eq!(
             &prog.data().unwrap()[16..24],
             &[LD_IMM64, 0x42, 0, 0, 0, 0, 0, 0]
@@ -569,16 +614,22 @@ mod tests {
         let maps = [array("m")];
         assert!(matches!(
             write_object_with_functions(
-                &[p.clone()],
+                std::slice::from_ref(&p),
                 &[vec![(0, "g".to_string())]],
-                &[f.clone()],
+                std::slice::from_ref(&f),
                 &maps,
                 "GPL"
             ),
             Err(ElfError::UnknownFunction { .. })
         ));
         assert!(matches!(
-            write_object_with_functions(&[p.clone()], &[vec![], vec![]], &[], &maps, "GPL"),
+            write_object_with_functions(
+                std::slice::from_ref(&p),
+                &[vec![], vec![]],
+                &[],
+                &maps,
+                "GPL"
+            ),
             Err(ElfError::ExtraFuncRelocs { .. })
         ));
         let dup = ElfFunction {
@@ -586,7 +637,7 @@ mod tests {
             ..f.clone()
         };
         assert!(matches!(
-            write_object_with_functions(&[p.clone()], &[], &[dup], &maps, "GPL"),
+            write_object_with_functions(std::slice::from_ref(&p), &[], &[dup], &maps, "GPL"),
             Err(ElfError::DuplicateSymbol(_))
         ));
         let bad = ElfFunction {

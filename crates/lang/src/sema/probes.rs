@@ -65,14 +65,18 @@ fn rate(ap: &AttachPoint) -> Result<(Option<u64>, Option<u64>), Diagnostic> {
             format!("{}: the rate must be greater than zero", ap.raw),
         ));
     }
-    Ok(match unit.as_str() {
-        "hz" => (Some(n), None),
-        "s" => (None, Some(n * 1_000_000_000)),
-        "ms" => (None, Some(n * 1_000_000)),
-        "us" => (None, Some(n * 1_000)),
-        "ns" => (None, Some(n)),
+    let scale = match unit.as_str() {
+        "hz" => return Ok((Some(n), None)),
+        "s" => 1_000_000_000,
+        "ms" => 1_000_000,
+        "us" => 1_000,
+        "ns" => 1,
         _ => return Err(err(ap, format!("invalid unit '{unit}' in {}", ap.raw))),
-    })
+    };
+    match n.checked_mul(scale) {
+        Some(ns) => Ok((None, Some(ns))),
+        None => Err(err(ap, format!("{}: the period is too long", ap.raw))),
+    }
 }
 
 /// Software events: (names, perf config, default period).

@@ -445,6 +445,7 @@ impl<'a> Checker<'a> {
                         );
                         Type::None
                     }
+                    Type::None => Type::None,
                     t => {
                         self.error(span, format!("{t} is not a tuple"));
                         Type::None
