@@ -408,3 +408,59 @@ fn for_loop_limits_are_errors() {
     assert!(!out.ok());
     assert!(out.stderr.contains("undefined variable: $x"), "{out}");
 }
+
+/// A full map refuses updates: the drops are counted in the kernel and
+/// reported with the map's name, never silent (issue 5).
+#[test]
+fn map_full_is_reported() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "BEGIN { $i = 0; while ($i < 50) { @m[$i] = $i; $i++; } exit(); }",
+        &["--map-entries", "10"],
+    );
+    out.assert_ok();
+    assert_eq!(out.lines_starting("@m[").len(), 10, "{out}");
+    assert!(
+        out.stderr.contains(
+            "WARNING: 40 updates of @m were dropped: the map is full (10 entries; raise it with --map-entries)"
+        ),
+        "{out}"
+    );
+}
+
+/// A burst larger than a deliberately small ring buffer: what was lost is
+/// counted exactly (delivered + lost = sent), on stderr and in JSON.
+#[test]
+fn ring_buffer_overflow_is_counted() {
+    require_root!();
+    let _g = serial();
+    let prog = "BEGIN { $i = 0; while ($i < 500) { printf(\"line %d padding padding padding\\n\", $i); $i++; } exit(); }";
+    let out = run_e(prog, &["--ringbuf-size", "4096"]);
+    out.assert_ok();
+    let delivered = out.lines_starting("line ").len() as u64;
+    let lost: u64 = out
+        .stderr
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no loss count: {out}"));
+    assert!(lost > 0, "{out}");
+    // 500 lines and exit()'s own event, which found the buffer full too;
+    // the run still ends, through exit()'s flag.
+    assert_eq!(delivered + lost, 501, "{out}");
+    let out = run_e(prog, &["--ringbuf-size", "4096", "-f", "json"]);
+    assert!(out.stdout.contains("{\"type\": \"lost_events\""), "{out}");
+}
+
+/// Wildcards that would attach too many probes are refused up front.
+#[test]
+fn too_many_probes_are_refused() {
+    require_root!();
+    let out = run_e(
+        "tracepoint:syscalls:sys_enter_* { @ = count(); }",
+        &["--max-probes", "10"],
+    );
+    assert!(!out.ok());
+    assert!(out.stderr.contains("more than --max-probes 10"), "{out}");
+}

@@ -7,7 +7,7 @@ use clap::Parser;
     name = "scry",
     version,
     about = "Dynamic tracing for Linux: bpftrace's language, compiled in pure Rust",
-    after_help = "EXAMPLES:\n  scry -l '*sleep*'\n  scry -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'\n  scry -e 'BEGIN { printf(\"hello\\n\"); exit(); }'\n  scry script.bt arg1 arg2"
+    after_help = "EXAMPLES:\n  scry -l '*sleep*'\n  scry -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'\n  scry -e 'BEGIN { printf(\"hello\\n\"); exit(); }'\n  scry script.bt arg1 arg2\n  scry tool                 (BCC's tools: opensnoop, biolatency, ...)"
 )]
 pub struct Args {
     /// The program to run.
@@ -55,6 +55,12 @@ pub struct Args {
     /// Ring buffer size in bytes (a power of two, at least a page).
     #[arg(long = "ringbuf-size", value_name = "BYTES", default_value_t = 1 << 20)]
     pub ringbuf_size: u32,
+    /// Maximum entries of each map (BPFTRACE_MAP_KEYS_MAX).
+    #[arg(long = "map-entries", value_name = "N", default_value_t = 4096)]
+    pub map_entries: u32,
+    /// Refuse scripts that would attach more than this many probes.
+    #[arg(long = "max-probes", value_name = "N", default_value_t = 1024)]
+    pub max_probes: usize,
     /// The script file (unless -e), then its arguments ($1, $2, ...).
     pub positional: Vec<String>,
 }

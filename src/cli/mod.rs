@@ -1,6 +1,7 @@
 //! Argument parsing and the top-level flow: compile, load, attach, run.
 
 mod args;
+mod tool;
 
 use args::Args;
 use clap::Parser;
@@ -27,6 +28,11 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
 }
 
 pub fn main() -> i32 {
+    // `scry tool ...`: the BCC tools, with their own parsers.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "tool") {
+        return tool::main(argv[2..].to_vec());
+    }
     let args = Args::parse();
     let env = SysEnv::new();
     if args.list {
@@ -56,6 +62,7 @@ pub fn main() -> i32 {
         dump: args.dump_stages(),
         max_strlen: args.max_strlen,
         ringbuf_size: args.ringbuf_size,
+        map_entries: args.map_entries,
         ..Options::default()
     };
     if let Some(pid) = args.pid {
@@ -70,6 +77,13 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(diags) => return fail(scry_lang::diag::render_all(&diags, &file, &source)),
     };
+    if compiled.programs.len() > args.max_probes {
+        return fail(format!(
+            "ERROR: the script would attach {} probes, more than --max-probes {}: narrow its wildcards, or raise --max-probes",
+            compiled.programs.len(),
+            args.max_probes
+        ));
+    }
     for (stage, text) in &compiled.dumps {
         eprintln!("--- {stage} ---\n{text}");
     }

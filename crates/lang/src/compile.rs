@@ -87,7 +87,10 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
         0,
         opts.ringbuf_size,
     ));
-    elf_maps.push(internal(LOST_MAP, map_type::PERCPU_ARRAY, 4, 8, 1));
+    // Counters: [0] events the ring buffer dropped, [1] exit() calls,
+    // [2 + i] updates map i refused.
+    let counters = 2 + out.maps.len() as u32;
+    elf_maps.push(internal(LOST_MAP, map_type::PERCPU_ARRAY, 4, 8, counters));
     if out.programs.iter().any(|p| p.scratch_size > 8) {
         elf_maps.push(internal(
             SCRATCH_MAP,

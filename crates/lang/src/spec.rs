@@ -157,6 +157,9 @@ pub enum EventSpec {
 
 /// Names of maps the runtime itself uses.
 pub const RINGBUF_MAP: &str = "events";
+/// Counters (PERCPU_ARRAY of u64): index 0 counts events dropped by a full
+/// ring buffer, 1 exit() calls (so that exit works even when its event is
+/// lost), 2 + i updates refused by map i.
 pub const LOST_MAP: &str = "lost";
 pub const SCRATCH_MAP: &str = "scratch";
 pub const STACKS_MAP: &str = "stacks";

@@ -154,16 +154,43 @@ pub fn run(
         }
         exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
         out.flush().map_err(io_err)?;
+        // exit() whose event the full ring buffer dropped.
+        if !exit && session.compiled.has_end && session.exit_requested() {
+            break;
+        }
     }
     session.run_end()?;
     drain(session, cfg, out, &symbols)?;
     print_all_maps(session, cfg, out, &symbols)?;
     out.flush().map_err(io_err)?;
+    report_losses(session, cfg, out)?;
+    Ok(0)
+}
+
+/// Says what was lost: events the full ring buffer dropped, updates full
+/// maps refused. Never silent.
+fn report_losses(
+    session: &Session,
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+) -> Result<(), RuntimeError> {
     let lost = session.lost_events();
     if lost > 0 {
         eprintln!("WARNING: {lost} events were lost: the ring buffer was full (raise it with --ringbuf-size)");
+        if cfg.format == Format::Json {
+            writeln!(out, "{}", scry_output::lost_events_json(lost)).map_err(io_err)?;
+        }
     }
-    Ok(0)
+    for (i, m) in session.compiled.maps.iter().enumerate() {
+        let drops = session.map_full_drops(i);
+        if drops > 0 {
+            eprintln!(
+                "WARNING: {drops} updates of {} were dropped: the map is full ({} entries; raise it with --map-entries)",
+                m.name, m.max_entries
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Handles every event waiting in the ring buffer.

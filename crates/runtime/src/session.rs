@@ -231,9 +231,23 @@ impl Session {
 
     /// Events dropped because the ring buffer was full, summed over CPUs.
     pub fn lost_events(&self) -> u64 {
+        self.counter(0)
+    }
+
+    /// Updates of map `i` refused because it was full.
+    pub fn map_full_drops(&self, i: usize) -> u64 {
+        self.counter(2 + i as u32)
+    }
+
+    /// Whether a program called exit().
+    pub fn exit_requested(&self) -> bool {
+        self.counter(1) > 0
+    }
+
+    fn counter(&self, index: u32) -> u64 {
         let Some(fd) = self.lost_fd else { return 0 };
         let mut buf = vec![0u8; 8 * self.ncpus as usize];
-        match bpfsys::map_lookup(fd, &0u32.to_ne_bytes(), &mut buf) {
+        match bpfsys::map_lookup(fd, &index.to_ne_bytes(), &mut buf) {
             Ok(true) => buf
                 .chunks(8)
                 .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))

@@ -25,13 +25,16 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.asm.emit(call(helpers::RINGBUF_OUTPUT));
         let ok = self.asm.new_label();
         self.asm.jmp_imm(Jmp::Jeq, R0, 0, ok);
-        self.count_lost();
+        self.bump_counter(0);
         self.asm.bind(ok);
     }
 
-    fn count_lost(&mut self) {
+    /// Adds one to a counter (`spec::LOST_MAP`): 0 counts events the full
+    /// ring buffer dropped, 1 exit() calls, 2 + i updates that map i
+    /// refused (it was full).
+    pub fn bump_counter(&mut self, index: i32) {
         let slot = self.frame.slot().unwrap_or(-8);
-        self.asm.emit(st_imm(Size::DW, R10, slot, 0));
+        self.asm.emit(st_imm(Size::DW, R10, slot, index));
         self.asm.ld_map(R1, LOST_MAP);
         self.asm.emit(mov64_reg(R2, R10));
         self.asm.emit(alu64_imm(Alu::Add, R2, slot as i32));
@@ -151,6 +154,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             "has_key" => self.map_has_key(&args[0], &args[1]),
             "exit" => {
                 self.event_with_args(EventSpec::Exit, &[], e.span)?;
+                // Also flagged outside the ring buffer, which may be full.
+                self.bump_counter(1);
                 // Stop this program here, as bpftrace does.
                 self.asm.ja(self.exit_label);
                 none

@@ -43,6 +43,12 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.addr_of(R3, value);
         self.asm.emit(mov64_imm(R4, BPF_ANY));
         self.asm.emit(call(helpers::MAP_UPDATE_ELEM));
+        // A refused update (the map is full) is counted, never silent.
+        let ok = self.asm.new_label();
+        self.asm.jmp_imm(Jmp::Jsge, R0, 0, ok);
+        let index = self.sh.map_index[&map.name] as i32;
+        self.bump_counter(2 + index);
+        self.asm.bind(ok);
     }
 
     fn map_of(&self, target: &Expr) -> (MapSpec, Vec<Expr>) {
