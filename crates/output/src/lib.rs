@@ -9,6 +9,7 @@
 //! newline (`map_json` returns `None` for an empty map, which bpftrace does
 //! not print at all); `end_of_run_*` return whole blocks.
 
+pub mod bcc_hist;
 pub mod events;
 pub mod hist;
 pub mod map;
@@ -16,6 +17,7 @@ pub mod printf;
 pub mod time;
 pub mod value;
 
+pub use bcc_hist::{bcc_log2_json, bcc_log2_text, bcc_slot_range, bcc_slots};
 pub use events::*;
 pub use hist::{
     format_int_human, hist_label, hist_len, hist_range, lhist_bucket, lhist_index_label, lhist_len,

@@ -1,0 +1,128 @@
+//! Histogram output (biolatency, runqlat): every interval, the script's
+//! `hist()` map in BCC's `usecs : count distribution` layout (one
+//! histogram per key), or one JSON object; then the map is cleared.
+
+use crate::params::Params;
+use crate::runner::{clear_map, clock_time, read_map, Printer};
+use crate::spec::Hists;
+use scry_output::{bcc_log2_json, bcc_log2_text, bcc_slots, Agg, Value};
+use scry_runtime::session::Session;
+use std::io::Write;
+
+pub struct HistPrinter<'a> {
+    plan: &'a Hists,
+    params: &'a Params,
+}
+
+impl<'a> HistPrinter<'a> {
+    pub fn new(plan: &'a Hists, params: &'a Params) -> HistPrinter<'a> {
+        HistPrinter { plan, params }
+    }
+
+    /// The map's histograms, sorted by key.
+    fn histograms(&self, session: &Session) -> Result<Vec<(Option<Value>, Vec<u64>)>, String> {
+        let map = format!("@{}", (self.plan.unit)(self.params));
+        let dump = read_map(session, &map)?;
+        let mut hists: Vec<(Option<Value>, Vec<u64>)> = dump
+            .entries
+            .into_iter()
+            .filter_map(|(k, agg)| match agg {
+                Agg::Hist(h) => Some((k, bcc_slots(&h))),
+                _ => None,
+            })
+            .collect();
+        hists.sort_by(|a, b| key_order(&a.0, &b.0));
+        clear_map(session, &map)?;
+        Ok(hists)
+    }
+
+    /// One interval in text.
+    pub fn text(&self, hists: &[(Option<Value>, Vec<u64>)]) -> String {
+        let unit = (self.plan.unit)(self.params);
+        let mut s = String::new();
+        if self.params.on("timestamp") {
+            s.push_str(&format!("{:<8}\n", clock_time()));
+        }
+        s.push_str(self.plan.interval_header);
+        for (key, slots) in hists {
+            s.push_str(&(self.plan.section)(key.as_ref(), self.params));
+            s.push_str(&bcc_log2_text(slots, unit));
+        }
+        s
+    }
+
+    /// One interval as a JSON object.
+    pub fn json(&self, hists: &[(Option<Value>, Vec<u64>)]) -> String {
+        let unit = (self.plan.unit)(self.params);
+        let items: Vec<String> = hists
+            .iter()
+            .map(|(key, slots)| {
+                let mut fields: Vec<String> = key
+                    .as_ref()
+                    .map(|k| (self.plan.key_json)(k, self.params))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(n, v)| format!("\"{n}\": {v}"))
+                    .collect();
+                fields.push(format!("\"buckets\": {}", bcc_log2_json(slots)));
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        format!(
+            "{{\"time\": \"{}\", \"unit\": \"{unit}\", \"histograms\": [{}]}}\n",
+            clock_time(),
+            items.join(", ")
+        )
+    }
+}
+
+/// Keys in order: numbers by value, then text.
+fn key_order(a: &Option<Value>, b: &Option<Value>) -> std::cmp::Ordering {
+    let num = |v: &Option<Value>| match v {
+        Some(Value::Int(i)) => Some(*i as i128),
+        Some(Value::UInt(u)) => Some(*u as i128),
+        Some(Value::Tuple(t)) => match t.first() {
+            Some(Value::Int(i)) => Some(*i as i128),
+            Some(Value::UInt(u)) => Some(*u as i128),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (num(a), num(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => {
+            let t = |v: &Option<Value>| v.as_ref().map(Value::to_text).unwrap_or_default();
+            t(a).cmp(&t(b))
+        }
+    }
+}
+
+impl Printer for HistPrinter<'_> {
+    fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.params.json {
+            eprintln!("{}", self.plan.tracing);
+            Ok(())
+        } else {
+            writeln!(out, "{}", self.plan.tracing)
+        }
+    }
+
+    fn event(&mut self, _: usize, _: &[Value], _: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn tick(&mut self, session: &Session, out: &mut dyn Write) -> Result<(), String> {
+        let hists = self.histograms(session)?;
+        let text = if self.params.json {
+            self.json(&hists)
+        } else {
+            self.text(&hists)
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("output: {e}"))
+    }
+
+    fn ticks(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,99 @@
+//! scry-tools: BCC's tool suite as scry scripts. Each tool is a short
+//! script in scry's language (`tools/NAME.bt`, shown by
+//! `scry tool --show NAME`) plus a table ([`spec::Tool`]): its flags with
+//! BCC's names and what they do to the script, its probe plans in order of
+//! preference (the first the running kernel supports is run), and its
+//! output plan (BCC's columns and histograms, or one JSON object per event).
+//!
+//! ```no_run
+//! use scry_tools::params::Params;
+//! let tool = scry_tools::find("opensnoop").unwrap();
+//! let env = scry_runtime::sysenv::SysEnv::new();
+//! let params = Params::new().int("pid", 1234).switch("timestamp");
+//! print!("{}", scry_tools::show(tool, &params, &env).unwrap());
+//! let code = scry_tools::run(tool, &params, &env, &mut std::io::stdout());
+//! ```
+
+pub mod counts;
+pub mod hists;
+pub mod params;
+pub mod rows;
+pub mod runner;
+pub mod select;
+pub mod spec;
+pub mod template;
+mod tools;
+
+use params::Params;
+use scry_runtime::sysenv::SysEnv;
+use spec::{Output, Tool};
+use std::io::Write;
+
+/// Every tool, in the order `scry tool` lists them.
+pub fn all() -> &'static [&'static Tool] {
+    ALL
+}
+
+static ALL: &[&Tool] = &[&tools::opensnoop::TOOL];
+
+/// A tool by name.
+pub fn find(name: &str) -> Option<&'static Tool> {
+    all().iter().copied().find(|t| t.name == name)
+}
+
+/// The script that would run with these flags on this kernel (the first
+/// plan whose needs are met), headed by a comment naming the plan.
+pub fn show(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<String, String> {
+    let plan = select::preferred(tool, params, env)
+        .ok_or_else(|| format!("{}: no probe plan takes these flags", tool.name))?;
+    let script = select::script(tool, plan, params)?;
+    Ok(format!(
+        "// {} — probe plan: {} ({})\n{script}",
+        tool.name, plan.name, plan.file
+    ))
+}
+
+/// Picks a plan, attaches, runs until Ctrl-C / -d / count; prints errors
+/// on stderr (one line) and returns the exit code.
+pub fn run(tool: &'static Tool, params: &Params, env: &SysEnv, out: &mut dyn Write) -> i32 {
+    let mut chosen = match select::choose(tool, params, env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    if params.verbose {
+        for (name, why) in &chosen.skipped {
+            eprintln!("{}: plan {name} not used: {why}", tool.name);
+        }
+        eprintln!(
+            "{}: using plan {} ({}): {}",
+            tool.name,
+            chosen.plan.name,
+            chosen.plan.file,
+            select::probes(&chosen.session).join(", ")
+        );
+    }
+    let result = match &tool.output {
+        Output::Rows(r) => {
+            let mut p = rows::RowPrinter::new(r, params);
+            runner::run(&mut chosen, params, &mut p, out)
+        }
+        Output::Hists(h) => {
+            let mut p = hists::HistPrinter::new(h, params);
+            runner::run(&mut chosen, params, &mut p, out)
+        }
+        Output::Counts(c) => {
+            let mut p = counts::CountPrinter::new(c, params);
+            runner::run(&mut chosen, params, &mut p, out)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}: {e}", tool.name);
+            1
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Row output (the snoop tools): BCC's header and columns, or one JSON
+//! object per event.
+
+use crate::params::Params;
+use crate::runner::{clock_time, Printer};
+use crate::spec::{Assembly, Cell, Column, Row, Rows};
+use scry_output::Value;
+use std::io::Write;
+use std::time::Instant;
+
+pub struct RowPrinter<'a> {
+    plan: &'a Rows,
+    params: &'a Params,
+    columns: Vec<&'a Column>,
+    assembly: Assembly,
+    start: Instant,
+}
+
+/// `value` padded as printf's `%-Ns` (negative width) or `%Ns`.
+pub fn pad(value: &str, width: i32) -> String {
+    let w = width.unsigned_abs() as usize;
+    if width < 0 {
+        format!("{value:<w$}")
+    } else {
+        format!("{value:>w$}")
+    }
+}
+
+impl<'a> RowPrinter<'a> {
+    pub fn new(plan: &'a Rows, params: &'a Params) -> RowPrinter<'a> {
+        let columns = plan
+            .columns
+            .iter()
+            .filter(|c| c.when.is_none_or(|f| params.on(f)))
+            .collect();
+        RowPrinter {
+            plan,
+            params,
+            columns,
+            assembly: Assembly::default(),
+            start: Instant::now(),
+        }
+    }
+
+    /// The header line, newline included.
+    pub fn header(&self) -> String {
+        let cells: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| pad(c.header, c.width))
+            .collect();
+        format!("{}\n", cells.join(" "))
+    }
+
+    /// One row in text, newline included.
+    pub fn text(&self, row: &Row) -> String {
+        let cells: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let v = crate::spec::field(row, c.field).map_or(String::new(), Cell::text);
+                pad(&v, c.width)
+            })
+            .collect();
+        format!("{}\n", cells.join(" "))
+    }
+
+    /// One row as a JSON object (the shown columns), newline included.
+    pub fn json(&self, row: &Row) -> String {
+        let fields: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let v = crate::spec::field(row, c.field).map_or("null".to_string(), Cell::json);
+                format!("\"{}\": {v}", c.field)
+            })
+            .collect();
+        format!("{{{}}}\n", fields.join(", "))
+    }
+
+    /// An event's arguments as a row, with the runner's time fields.
+    fn row(&mut self, index: usize, args: &[Value]) -> Option<Row> {
+        let names = self.plan.events.get(index)?;
+        let mut row: Row = names
+            .iter()
+            .zip(args)
+            .map(|(n, v)| (*n, Cell::from_value(v)))
+            .collect();
+        if let Some(assemble) = self.plan.assemble {
+            row = assemble(&mut self.assembly, index, row, self.params)?;
+        }
+        row.push(("time", Cell::Text(clock_time())));
+        row.push(("time_s", Cell::Num(self.start.elapsed().as_secs_f64(), 3)));
+        if let Some(finish) = self.plan.finish {
+            if !finish(&mut row, self.params) {
+                return None;
+            }
+        }
+        Some(row)
+    }
+}
+
+impl Printer for RowPrinter<'_> {
+    fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.start = Instant::now();
+        if self.params.json {
+            eprintln!("{}", self.plan.tracing);
+            return Ok(());
+        }
+        if self.plan.announce {
+            writeln!(out, "{}", self.plan.tracing)?;
+        }
+        out.write_all(self.header().as_bytes())
+    }
+
+    fn event(&mut self, index: usize, args: &[Value], out: &mut dyn Write) -> std::io::Result<()> {
+        let Some(row) = self.row(index, args) else {
+            return Ok(());
+        };
+        let text = if self.params.json {
+            self.json(&row)
+        } else {
+            self.text(&row)
+        };
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad;
+
+    #[test]
+    fn printf_widths() {
+        assert_eq!(pad("PID", -6), "PID   ");
+        assert_eq!(pad("3", 3), "  3");
+        assert_eq!(pad("/etc/passwd", 0), "/etc/passwd");
+    }
+}

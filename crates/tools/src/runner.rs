@@ -1,0 +1,252 @@
+//! The event loop every tool shares: events from the ring buffer handed to
+//! the output plan, interval ticks (`interval count`), `-d DURATION`, and a
+//! clean end on Ctrl-C, SIGTERM or SIGHUP.
+
+use crate::params::Params;
+use crate::select::Chosen;
+use scry_lang::spec::EventSpec;
+use scry_output::Value;
+use scry_runtime::decode::Decoder;
+use scry_runtime::session::Session;
+use scry_runtime::symbols::Symbols;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+/// What an output plan does with the run.
+pub trait Printer {
+    /// Once attached: the "Tracing ..." line, the header.
+    fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()>;
+    /// One `printf()` event: its index among the script's printfs, and its
+    /// arguments.
+    fn event(&mut self, index: usize, args: &[Value], out: &mut dyn Write) -> std::io::Result<()>;
+    /// An interval has passed (or the run ends): print and reset the maps.
+    fn tick(&mut self, _session: &Session, _out: &mut dyn Write) -> Result<(), String> {
+        Ok(())
+    }
+    /// Whether [`Printer::tick`] prints anything (histograms, counts).
+    fn ticks(&self) -> bool {
+        false
+    }
+}
+
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    STOP.store(sig, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The local time of day, `HH:MM:SS`.
+pub fn clock_time() -> String {
+    // SAFETY: time() and localtime_r() with valid out-parameters.
+    unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
+    }
+}
+
+/// When the run stops on its own.
+struct Schedule {
+    interval: Option<Duration>,
+    count: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+impl Schedule {
+    fn new(params: &Params) -> Schedule {
+        let secs = |name: &str| {
+            params
+                .get_int(name)
+                .filter(|&v| v > 0)
+                .map(|v| Duration::from_secs(v as u64))
+        };
+        Schedule {
+            interval: secs("interval"),
+            count: params.get_int("count").filter(|&c| c > 0).map(|c| c as u64),
+            deadline: secs("duration").map(|d| Instant::now() + d),
+        }
+    }
+}
+
+/// Maps an event id to its index among the script's printfs.
+fn printf_indexes(events: &[EventSpec]) -> Vec<Option<usize>> {
+    let mut n = 0;
+    events
+        .iter()
+        .map(|e| match e {
+            EventSpec::Printf { .. } => {
+                n += 1;
+                Some(n - 1)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Handles every event waiting in the ring buffer; false once the script
+/// called `exit()`.
+fn drain(
+    session: &mut Session,
+    indexes: &[Option<usize>],
+    symbols: &Symbols,
+    printer: &mut dyn Printer,
+    out: &mut dyn Write,
+) -> std::io::Result<bool> {
+    let mut go_on = true;
+    loop {
+        let bytes = match session.ringbuf.next() {
+            Some(item) => item.to_vec(),
+            None => break,
+        };
+        let id = bytes
+            .get(..8)
+            .map_or(u64::MAX, |b| u64::from_ne_bytes(b.try_into().unwrap()))
+            as usize;
+        match session.compiled.events.get(id) {
+            Some(EventSpec::Printf { args, .. }) => {
+                let d = Decoder {
+                    probe_names: &session.compiled.probe_names,
+                    events: &session.compiled.events,
+                    symbols,
+                    stacks_fd: session.stacks_fd(),
+                };
+                let vals: Vec<Value> = args
+                    .iter()
+                    .map(|(t, off)| d.value(t, bytes.get(8 + *off as usize..).unwrap_or(&[])))
+                    .collect();
+                if let Some(Some(i)) = indexes.get(id) {
+                    printer.event(*i, &vals, out)?;
+                }
+            }
+            Some(EventSpec::Exit) => go_on = false,
+            _ => {}
+        }
+    }
+    Ok(go_on)
+}
+
+/// A closed pipe (`| head`) ends the run quietly.
+fn io_end(e: std::io::Error) -> Result<i32, String> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(0)
+    } else {
+        Err(format!("output: {e}"))
+    }
+}
+
+/// Runs an attached tool to its end; returns the exit code.
+pub fn run(
+    chosen: &mut Chosen,
+    params: &Params,
+    printer: &mut dyn Printer,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    install_signal_handlers();
+    let session = &mut chosen.session;
+    let indexes = printf_indexes(&session.compiled.events);
+    let symbols = Symbols::new();
+    let sched = Schedule::new(params);
+    if let Err(e) = printer.start(out).and_then(|_| out.flush()) {
+        return io_end(e);
+    }
+    session.run_begin().map_err(|e| e.to_string())?;
+    let fd = session.ringbuf.as_fd().as_raw_fd();
+    let mut next_tick = sched.interval.map(|i| Instant::now() + i);
+    let mut ticks = 0u64;
+    let mut printed_last;
+    loop {
+        let now = Instant::now();
+        let wake = [next_tick, sched.deadline].into_iter().flatten().min();
+        let wait = wake.map_or(Duration::from_millis(200), |w| {
+            w.saturating_duration_since(now)
+                .min(Duration::from_millis(200))
+        });
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, wait.as_millis() as libc::c_int) };
+        let go_on = match drain(session, &indexes, &symbols, printer, out) {
+            Ok(g) => g,
+            Err(e) => return io_end(e),
+        };
+        if let Err(e) = out.flush() {
+            return io_end(e);
+        }
+        printed_last = false;
+        if !go_on || STOP.load(Ordering::SeqCst) != 0 {
+            break;
+        }
+        let now = Instant::now();
+        if let (Some(t), Some(every)) = (next_tick, sched.interval) {
+            if now >= t {
+                printer.tick(session, out)?;
+                if let Err(e) = out.flush() {
+                    return io_end(e);
+                }
+                printed_last = true;
+                ticks += 1;
+                if sched.count.is_some_and(|c| ticks >= c) {
+                    break;
+                }
+                next_tick = Some(t + every);
+            }
+        }
+        if sched.deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+    }
+    session.run_end().map_err(|e| e.to_string())?;
+    if let Err(e) = drain(session, &indexes, &symbols, printer, out) {
+        return io_end(e);
+    }
+    // Histograms and counts are printed at the end too (Ctrl-C, -d), as
+    // BCC does, unless the last interval was just printed.
+    if printer.ticks() && !printed_last {
+        printer.tick(session, out)?;
+    }
+    if let Err(e) = out.flush() {
+        return io_end(e);
+    }
+    let lost = session.lost_events();
+    if lost > 0 {
+        eprintln!("WARNING: {lost} events were lost: the ring buffer was full");
+    }
+    Ok(0)
+}
+
+/// Clears a map of the script by name (histograms and counts are reset
+/// after every interval).
+pub fn clear_map(session: &Session, name: &str) -> Result<(), String> {
+    let Some(i) = session.compiled.maps.iter().position(|m| m.name == name) else {
+        return Ok(());
+    };
+    let m = &session.compiled.maps[i];
+    scry_runtime::mapread::clear_map(m, session.map_fds[i], session.ncpus, false)
+        .map_err(|e| format!("clearing {name}: {e}"))
+}
+
+/// Reads a map of the script by name; an absent map reads as empty.
+pub fn read_map(session: &Session, name: &str) -> Result<scry_output::MapDump, String> {
+    if !session.compiled.maps.iter().any(|m| m.name == name) {
+        return Ok(scry_output::MapDump::new(name, scry_output::MapKind::Count));
+    }
+    session.read_map(name).map_err(|e| e.to_string())
+}

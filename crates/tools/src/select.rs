@@ -1,0 +1,177 @@
+//! Picking the probe plan: the first of a tool's plans whose needs the
+//! running kernel meets, that compiles, loads and attaches. A tool never
+//! runs attached to nothing: when no plan works, the error says why, in one
+//! line.
+
+use crate::params::Params;
+use crate::spec::{Need, Plan, Tool};
+use crate::template;
+use scry_lang::env::Env;
+use scry_lang::spec::Options;
+use scry_runtime::session::Session;
+use scry_runtime::sysenv::SysEnv;
+
+/// The plan that runs, attached.
+pub struct Chosen {
+    pub plan: &'static Plan,
+    /// The script as run (slots filled in).
+    pub script: String,
+    pub session: Session,
+    /// Plans passed over, with the reason.
+    pub skipped: Vec<(&'static str, String)>,
+}
+
+/// Why `need` is not met here, if it is not.
+fn unmet(need: Need, env: &SysEnv) -> Option<String> {
+    let f = env.features();
+    match need {
+        Need::Fentry if !env.fentry_supported() => Some(scry_runtime::features::missing_message(
+            scry_runtime::features::Feature::Fentry,
+        )),
+        Need::Kprobes if !f.kprobes => Some(scry_runtime::features::missing_message(
+            scry_runtime::features::Feature::Kprobes,
+        )),
+        Need::Btf if !f.btf => Some(scry_runtime::features::missing_message(
+            scry_runtime::features::Feature::Btf,
+        )),
+        Need::Tracepoint(tp) => {
+            let (cat, ev) = tp.split_once(':').unwrap_or(("", tp));
+            env.tracepoint_fields(cat, ev)
+                .is_none()
+                .then(|| format!("tracepoint {tp} does not exist here"))
+        }
+        _ => None,
+    }
+}
+
+/// Why `plan` is passed over before trying it, if it is.
+pub fn excluded(tool: &Tool, plan: &Plan, params: &Params) -> Option<String> {
+    if let Some(forced) = &params.plan {
+        if forced != plan.name {
+            return Some(format!("not the plan asked for (--plan {forced})"));
+        }
+    }
+    if let Some(f) = plan.without.iter().find(|f| params.on(f)) {
+        return Some(format!("cannot honour {}", flag_name(tool, f)));
+    }
+    if !plan.only_with.is_empty() && !plan.only_with.iter().any(|f| params.on(f)) {
+        let names: Vec<String> = plan.only_with.iter().map(|f| flag_name(tool, f)).collect();
+        return Some(format!("only for {}", names.join(", ")));
+    }
+    None
+}
+
+/// `-P` (or `--pids` when the flag has no short name).
+fn flag_name(tool: &Tool, long: &str) -> String {
+    match tool.flags.iter().find(|f| f.long == long) {
+        Some(f) => match f.short {
+            Some(c) => format!("-{c}"),
+            None => format!("--{}", f.long),
+        },
+        None => long.to_string(),
+    }
+}
+
+/// The compiler options for a tool.
+pub fn options(tool: &Tool) -> Options {
+    Options {
+        max_strlen: tool.limits.max_strlen,
+        map_entries: tool.limits.map_entries,
+        ..Options::default()
+    }
+}
+
+/// The script `plan` would run with these flags.
+pub fn script(tool: &Tool, plan: &Plan, params: &Params) -> Result<String, String> {
+    let mut slots = template::slot_texts(tool, params)?;
+    for (name, text) in plan.set {
+        slots.insert(name, text.to_string());
+    }
+    template::expand(plan.script, &slots).map_err(|e| format!("{}: {e}", plan.file))
+}
+
+/// The first line of a rendered diagnostic, without the file name.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.find(": error: ") {
+        Some(i) => line[i + 2..].to_string(),
+        None => line.to_string(),
+    }
+}
+
+/// The plan that would be tried first (for `--show`): the first one not
+/// excluded whose needs are met, else the first not excluded.
+pub fn preferred(tool: &Tool, params: &Params, env: &SysEnv) -> Option<&'static Plan> {
+    let usable: Vec<&'static Plan> = tool
+        .plans
+        .iter()
+        .filter(|p| excluded(tool, p, params).is_none())
+        .collect();
+    usable
+        .iter()
+        .find(|p| p.needs.iter().all(|n| unmet(*n, env).is_none()))
+        .or(usable.first())
+        .copied()
+}
+
+/// Tries the plans in order; attaches the first that works.
+pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chosen, String> {
+    let mut skipped = Vec::new();
+    for plan in tool.plans {
+        if let Some(why) = excluded(tool, plan, params) {
+            skipped.push((plan.name, why));
+            continue;
+        }
+        if let Some(why) = plan.needs.iter().find_map(|n| unmet(*n, env)) {
+            skipped.push((plan.name, why));
+            continue;
+        }
+        let script = script(tool, plan, params)?;
+        let compiled = match scry_lang::compile(&script, env, &options(tool)) {
+            Ok(c) => c,
+            Err(diags) => {
+                let text = scry_lang::diag::render_all(&diags, plan.file, &script);
+                skipped.push((plan.name, first_line(&text)));
+                continue;
+            }
+        };
+        let mut session = match Session::load(compiled, env, plan.file, &script) {
+            Ok(s) => s,
+            Err(e) => {
+                skipped.push((plan.name, first_line(&e.to_string())));
+                continue;
+            }
+        };
+        if let Err(e) = session.attach() {
+            skipped.push((plan.name, first_line(&e.to_string())));
+            continue;
+        }
+        return Ok(Chosen {
+            plan,
+            script,
+            session,
+            skipped,
+        });
+    }
+    let reasons: Vec<String> = skipped
+        .iter()
+        .map(|(name, why)| format!("{name}: {why}"))
+        .collect();
+    Err(format!(
+        "{}: cannot run on this kernel ({})",
+        tool.name,
+        reasons.join("; ")
+    ))
+}
+
+/// The probes of a compiled plan, for `-v`.
+pub fn probes(session: &Session) -> Vec<String> {
+    let mut v: Vec<String> = session
+        .compiled
+        .programs
+        .iter()
+        .map(|p| p.probe.clone())
+        .collect();
+    v.dedup();
+    v
+}

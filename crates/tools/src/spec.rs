@@ -1,0 +1,460 @@
+//! The tool table: what a tool is made of. Everything here is static data
+//! (plus a few plain functions for the parts that are code, like turning a
+//! disk name into a device number), so that the command line, `--help`, the
+//! README table and the tests are all generated from the same place.
+
+use crate::params::Params;
+use scry_output::Value;
+
+/// One tool: a script (several, one per probe plan), its flags, and how its
+/// output is printed.
+pub struct Tool {
+    /// BCC's name: `opensnoop`.
+    pub name: &'static str,
+    /// One line, shown by `scry tool`.
+    pub summary: &'static str,
+    /// The question the tool answers (README table).
+    pub answers: &'static str,
+    /// Flags, with BCC's names.
+    pub flags: &'static [Flag],
+    /// Positional arguments (`interval`, `count`).
+    pub positionals: &'static [Positional],
+    /// The `{{NAME}}` slots of the scripts.
+    pub slots: &'static [Slot],
+    /// Alternative scripts, in order of preference: the first one the
+    /// running kernel supports is run.
+    pub plans: &'static [Plan],
+    pub output: Output,
+    /// Compiler limits this tool needs beyond the defaults.
+    pub limits: Limits,
+    /// `scry tool NAME --help` examples: (command line, what it does).
+    pub examples: &'static [(&'static str, &'static str)],
+}
+
+/// Compiler limits for a tool's scripts.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum string length read by `str()` (bytes).
+    pub max_strlen: u32,
+    /// `max_entries` of hash maps.
+    pub map_entries: u32,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_strlen: 256,
+        map_entries: 10240,
+    };
+}
+
+/// The type of a flag's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// No value: present or not.
+    Switch,
+    /// A non-negative integer (pids, uids, seconds).
+    Uint,
+    /// An integer.
+    Int,
+    /// Text (a process name, a disk).
+    Text,
+}
+
+/// One flag: `-p PID`, `--json` is common to all tools (see the CLI).
+pub struct Flag {
+    pub short: Option<char>,
+    /// The long name, also the key the flag's value is stored under.
+    pub long: &'static str,
+    /// The value's name in `--help` (`PID`); `None` for switches.
+    pub value_name: Option<&'static str>,
+    pub kind: Kind,
+    pub help: &'static str,
+    /// How the flag changes the script.
+    pub effect: Effect,
+}
+
+/// What a flag does to the script. Effects that only change the output are
+/// [`Effect::Output`]: the output plan reads the flag itself.
+#[derive(Clone, Copy)]
+pub enum Effect {
+    /// Adds a condition to a predicate slot; `{}` in `cond` is replaced by
+    /// the value (a number, or a quoted string literal for text).
+    Filter {
+        slot: &'static str,
+        cond: &'static str,
+    },
+    /// Adds `cond` to a predicate slot when the switch is *off*
+    /// (exitsnoop's "leaders only" unless `-T`).
+    FilterUnless {
+        slot: &'static str,
+        cond: &'static str,
+    },
+    /// Sets a text slot: switches to `text`, value flags to `text` with
+    /// `{}` replaced by the value.
+    Set {
+        slot: &'static str,
+        text: &'static str,
+    },
+    /// Like [`Effect::Filter`], with the value converted first (a disk
+    /// name to its device number, a signal name to its number).
+    FilterWith {
+        slot: &'static str,
+        cond: &'static str,
+        convert: fn(&str) -> Result<String, String>,
+    },
+    /// Several effects.
+    All(&'static [Effect]),
+    /// Read by the output plan or the runner only (`-T`, `-d`, `-x` done
+    /// in user space as BCC does).
+    Output,
+}
+
+/// A positional argument (`interval`, `count`): non-negative integers.
+pub struct Positional {
+    pub name: &'static str,
+    pub help: &'static str,
+}
+
+/// A `{{NAME}}` in a script.
+pub struct Slot {
+    pub name: &'static str,
+    pub kind: SlotKind,
+}
+
+#[derive(Clone, Copy)]
+pub enum SlotKind {
+    /// A probe predicate: the conditions of the given flags joined with
+    /// `&&`, as `/cond && cond/`; nothing (the line is dropped) when none.
+    Predicate,
+    /// The same conditions extending an existing predicate: ` && cond`.
+    AndPredicate,
+    /// Text: `default` unless a flag sets it.
+    Text { default: &'static str },
+}
+
+/// What a plan needs from the kernel, checked before compiling it (the
+/// compiler then checks the rest: that every probe and field exists).
+#[derive(Clone, Copy, Debug)]
+pub enum Need {
+    Fentry,
+    Kprobes,
+    /// Kernel BTF (raw tracepoints with typed arguments, struct walks).
+    Btf,
+    /// A tracepoint, `category:event`.
+    Tracepoint(&'static str),
+}
+
+/// One way to reach the tool's data.
+pub struct Plan {
+    /// What it attaches to, shown by `-v`: `tracepoint`, `rawtracepoint`,
+    /// `fentry`, `kprobe`.
+    pub name: &'static str,
+    /// The script's file name under `crates/tools/tools/`.
+    pub file: &'static str,
+    /// The script, with `{{NAME}}` slots.
+    pub script: &'static str,
+    pub needs: &'static [Need],
+    /// Flags this plan cannot honour: when one is given, the plan is
+    /// skipped.
+    pub without: &'static [&'static str],
+    /// Flags this plan is for: it is skipped unless one of them is given
+    /// (a script for `-L` alone, say).
+    pub only_with: &'static [&'static str],
+    /// Text slots this plan sets (a variant of another plan's script).
+    pub set: &'static [(&'static str, &'static str)],
+}
+
+/// How the tool prints.
+pub enum Output {
+    /// One row per event (the snoop tools).
+    Rows(Rows),
+    /// Log2 histograms read from a map every interval.
+    Hists(Hists),
+    /// A top-N table of counts read from maps every interval (syscount).
+    Counts(Counts),
+}
+
+/// One value of a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Int(i64),
+    Text(String),
+    /// A number printed with this many decimals (ages, timestamps).
+    Num(f64, usize),
+}
+
+impl Cell {
+    /// From a decoded event value.
+    pub fn from_value(v: &Value) -> Cell {
+        match v {
+            Value::Int(i) => Cell::Int(*i),
+            Value::UInt(u) => Cell::Int(*u as i64),
+            Value::Bool(b) => Cell::Int(*b as i64),
+            other => Cell::Text(other.to_text()),
+        }
+    }
+
+    /// The integer, if it is one.
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Cell::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The text form, unpadded.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Int(i) => i.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Num(v, prec) => format!("{v:.prec$}"),
+        }
+    }
+
+    /// The JSON form.
+    pub fn json(&self) -> String {
+        match self {
+            Cell::Int(i) => i.to_string(),
+            Cell::Text(s) => scry_output::json_string(s),
+            Cell::Num(v, prec) if v.is_finite() => format!("{v:.prec$}"),
+            Cell::Num(..) => "null".to_string(),
+        }
+    }
+}
+
+/// The named values of one row.
+pub type Row = Vec<(&'static str, Cell)>;
+
+/// A field of a row.
+pub fn field<'a>(row: &'a Row, name: &str) -> Option<&'a Cell> {
+    row.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
+}
+
+/// Sets (or adds) a field of a row.
+pub fn set_field(row: &mut Row, name: &'static str, cell: Cell) {
+    match row.iter_mut().find(|(n, _)| *n == name) {
+        Some(slot) => slot.1 = cell,
+        None => row.push((name, cell)),
+    }
+}
+
+/// Row output: each `printf()` of the script is an event whose arguments
+/// are named by [`Rows::events`]; the row is printed in [`Rows::columns`].
+pub struct Rows {
+    /// "Tracing ... Hit Ctrl-C to end." (printed on stdout in text mode
+    /// when `announce`, always on stderr with `--json`).
+    pub tracing: &'static str,
+    pub announce: bool,
+    /// The field names of each `printf()` of the script, in order.
+    pub events: &'static [&'static [&'static str]],
+    pub columns: &'static [Column],
+    /// Turns events into rows: by default each event is a row. Returns the
+    /// row to print, if any (execsnoop collects the arguments first).
+    pub assemble: Option<fn(&mut Assembly, usize, Row, &Params) -> Option<Row>>,
+    /// Computes the derived fields (ages, exit codes, addresses) and
+    /// decides whether the row is printed (user-space filters such as
+    /// opensnoop `-x`).
+    pub finish: Option<fn(&mut Row, &Params) -> bool>,
+}
+
+/// State kept across events by [`Rows::assemble`].
+#[derive(Default)]
+pub struct Assembly {
+    /// Pending argument lists by thread id.
+    pub args: std::collections::HashMap<u64, Vec<String>>,
+}
+
+/// One column: header, field, width and when it is shown.
+pub struct Column {
+    pub header: &'static str,
+    /// The field it shows; `time` (HH:MM:SS) and `time_s` (seconds since
+    /// the start, 3 decimals) are provided by the runner.
+    pub field: &'static str,
+    /// printf-style width: negative left-aligns; 0 for the last column.
+    pub width: i32,
+    /// The flag that shows this column, or `None` for always.
+    pub when: Option<&'static str>,
+}
+
+/// Histogram output (biolatency, runqlat).
+pub struct Hists {
+    pub tracing: &'static str,
+    /// The script's histogram map, by the unit: `@usecs` / `@msecs`.
+    pub unit: fn(&Params) -> &'static str,
+    /// The text printed before each histogram (its key's section line,
+    /// BCC's blank lines).
+    pub section: fn(Option<&Value>, &Params) -> String,
+    /// The key's fields in `--json`.
+    pub key_json: fn(&Value, &Params) -> Vec<(&'static str, String)>,
+    /// The text printed before every interval's histograms (after the
+    /// optional timestamp).
+    pub interval_header: &'static str,
+}
+
+/// Count tables (syscount).
+pub struct Counts {
+    /// "Tracing ..." line; `{top}` is replaced by the top count.
+    pub tracing: &'static str,
+    /// The map of counts and (optional) the map of total nanoseconds.
+    pub count_map: &'static str,
+    pub time_map: &'static str,
+    /// The text of a key: a syscall name, or `PID COMM`.
+    pub key_text: fn(&Value, &Params) -> String,
+    /// The key's fields in `--json`.
+    pub key_json: fn(&Value, &Params) -> Vec<(&'static str, String)>,
+}
+
+impl Flag {
+    /// A switch read by the output plan only.
+    pub const fn switch(short: char, long: &'static str, help: &'static str) -> Flag {
+        Flag {
+            short: Some(short),
+            long,
+            value_name: None,
+            kind: Kind::Switch,
+            help,
+            effect: Effect::Output,
+        }
+    }
+
+    /// A switch that changes the script.
+    pub const fn switch_with(
+        short: char,
+        long: &'static str,
+        help: &'static str,
+        effect: Effect,
+    ) -> Flag {
+        Flag {
+            short: Some(short),
+            long,
+            value_name: None,
+            kind: Kind::Switch,
+            help,
+            effect,
+        }
+    }
+
+    /// A flag with a value.
+    pub const fn value(
+        short: char,
+        long: &'static str,
+        value_name: &'static str,
+        kind: Kind,
+        help: &'static str,
+        effect: Effect,
+    ) -> Flag {
+        Flag {
+            short: Some(short),
+            long,
+            value_name: Some(value_name),
+            kind,
+            help,
+            effect,
+        }
+    }
+
+    /// A filter: `-p PID` adds `pid == PID` to the predicate slot `slot`.
+    pub const fn filter(
+        short: char,
+        long: &'static str,
+        value_name: &'static str,
+        kind: Kind,
+        help: &'static str,
+        slot: &'static str,
+        cond: &'static str,
+    ) -> Flag {
+        Flag::value(
+            short,
+            long,
+            value_name,
+            kind,
+            help,
+            Effect::Filter { slot, cond },
+        )
+    }
+
+    /// `-d DURATION`: stop after this many seconds.
+    pub const DURATION: Flag = Flag::value(
+        'd',
+        "duration",
+        "DURATION",
+        Kind::Uint,
+        "Trace for this many seconds",
+        Effect::Output,
+    );
+}
+
+impl Column {
+    /// A column always shown.
+    pub const fn new(header: &'static str, field: &'static str, width: i32) -> Column {
+        Column {
+            header,
+            field,
+            width,
+            when: None,
+        }
+    }
+
+    /// A column shown when the flag `when` is given.
+    pub const fn when(
+        header: &'static str,
+        field: &'static str,
+        width: i32,
+        when: &'static str,
+    ) -> Column {
+        Column {
+            header,
+            field,
+            width,
+            when: Some(when),
+        }
+    }
+}
+
+impl Slot {
+    pub const fn predicate(name: &'static str) -> Slot {
+        Slot {
+            name,
+            kind: SlotKind::Predicate,
+        }
+    }
+
+    pub const fn text(name: &'static str, default: &'static str) -> Slot {
+        Slot {
+            name,
+            kind: SlotKind::Text { default },
+        }
+    }
+}
+
+impl Plan {
+    /// A plan with no flag restrictions.
+    pub const fn new(
+        name: &'static str,
+        file: &'static str,
+        script: &'static str,
+        needs: &'static [Need],
+    ) -> Plan {
+        Plan {
+            name,
+            file,
+            script,
+            needs,
+            without: &[],
+            only_with: &[],
+            set: &[],
+        }
+    }
+}
+
+/// The interval and count positionals of the histogram tools.
+pub const INTERVAL_COUNT: &[Positional] = &[
+    Positional {
+        name: "interval",
+        help: "Output interval, in seconds",
+    },
+    Positional {
+        name: "count",
+        help: "Number of outputs",
+    },
+];
