@@ -72,7 +72,9 @@ pub fn main() -> i32 {
             return fail(format!("ERROR: -p {pid}: no such process"));
         }
     }
+    scry_runtime::timing::mark("compile: begin");
     let compiled = scry_lang::compile(&source, &env, &opts);
+    scry_runtime::timing::mark("compile: done");
     let compiled = match compiled {
         Ok(c) => c,
         Err(diags) => return fail(scry_lang::diag::render_all(&diags, &file, &source)),
