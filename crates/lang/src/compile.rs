@@ -67,9 +67,11 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
             key_size: m.key_size,
             value_size: m.value_size,
             max_entries: m.max_entries,
-            // Hash maps allocate as they fill: creating a preallocated
-            // per-CPU hash costs milliseconds at start-up.
-            flags: BPF_F_NO_PREALLOC,
+            // Per-CPU hashes allocate as they fill (preallocating one costs
+            // milliseconds at start-up, and their keys are inserted once);
+            // plain hashes stay preallocated, since maps like runqlat's
+            // @qtime insert and delete on every event.
+            flags: if m.percpu { BPF_F_NO_PREALLOC } else { 0 },
         })
         .collect();
     let internal = |name: &str, map_type, key_size, value_size, max_entries| ElfMap {
