@@ -10,6 +10,8 @@
 #[path = "../../../fuzz/src/harness.rs"]
 mod harness;
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
@@ -23,29 +25,38 @@ fn iterations(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Panics caught by `catch_unwind` still print through the default hook:
-/// keep the output to the report at the end.
+thread_local! {
+    /// The last panic on this thread: message and location.
+    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Panics caught by `catch_unwind` on the test's worker threads are not
+/// printed; their message and location are kept for the report (and to
+/// recognise known bugs).
 fn quiet_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current()
+            if !std::thread::current()
                 .name()
                 .is_some_and(|n| n.starts_with("no-panic"))
             {
-                return;
+                return default(info);
             }
-            default(info)
+            let payload = info.payload();
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "(no message)".into());
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            LAST_PANIC.with(|p| *p.borrow_mut() = format!("{msg} at {at}"));
         }));
     });
-}
-
-fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// Runs `check` on `n` generated inputs on a thread with the stack the
@@ -58,31 +69,41 @@ fn run(name: &str, seed: u64, n: usize, check: impl Fn(&str) -> bool + Send + Sy
     quiet_panics();
     let seeds = harness::seeds();
     assert!(
-        seeds.len() >= 20,
+        seeds.len() >= 15,
         "seed corpus missing: found {} scripts",
         seeds.len()
     );
-    let (failures, complete) = std::thread::Builder::new()
+    let (failures, complete, known) = std::thread::Builder::new()
         .name(format!("no-panic-{name}"))
         .stack_size(8 << 20)
         .spawn(move || {
             let mut m = Mutator::new(seed, seeds);
             let mut failures: Vec<(String, String)> = Vec::new();
             let mut complete = 0;
+            let mut known = BTreeMap::new();
             for _ in 0..n {
                 let input = m.generate();
                 match catch_unwind(AssertUnwindSafe(|| check(&input))) {
                     Ok(true) => complete += 1,
                     Ok(false) => {}
-                    Err(e) => failures.push((input, panic_message(&*e))),
+                    Err(_) => {
+                        let msg = LAST_PANIC.with(|p| p.borrow().clone());
+                        match harness::known_bug(&msg) {
+                            Some(test) => *known.entry(test).or_insert(0) += 1,
+                            None => failures.push((input, msg)),
+                        }
+                    }
                 }
             }
-            (failures, complete)
+            (failures, complete, known)
         })
         .unwrap()
         .join()
         .unwrap();
     eprintln!("{name}: {n} inputs, {complete} went through without an error");
+    for (test, count) in &known {
+        eprintln!("{name}: {count} inputs hit the known bug of fuzz_regress::{test}");
+    }
     if failures.is_empty() {
         return;
     }
@@ -134,19 +155,34 @@ fn compiler_with_kernel_btf_never_panics_on_mutated_scripts() {
     });
 }
 
-/// The seeds themselves compile: the fake machine has what they use
-/// (a seed that fails here fuzzes only the error paths).
+/// The seeds themselves compile on the fake machine (with BTF where there
+/// is some): a seed that does not fuzzes only the error paths. Some of the
+/// parser's corpus is meant not to type-check, hence a share, not all.
 #[test]
 fn seeds_compile_on_the_fake_machine() {
     let env = FakeEnv::with_kernel_btf();
     let opts = fuzz_options();
+    let files = harness::seed_files();
     let mut failed = Vec::new();
-    for path in harness::seed_files() {
-        let src = std::fs::read_to_string(&path).unwrap();
+    for path in &files {
+        let src = std::fs::read_to_string(path).unwrap();
         if let Err(diags) = scry_lang::compile(&src, &env, &opts) {
-            let text = scry_lang::diag::render_all(&diags, &path.display().to_string(), &src);
-            failed.push(text);
+            let first = scry_lang::diag::render_all(&diags[..1], &path.display().to_string(), &src);
+            failed.push(first.lines().next().unwrap_or("").to_string());
         }
     }
-    eprintln!("{}", failed.join("\n"));
+    eprintln!(
+        "{} of {} seeds compile; the others:",
+        files.len() - failed.len(),
+        files.len()
+    );
+    for f in &failed {
+        eprintln!("  {f}");
+    }
+    assert!(
+        failed.len() * 4 <= files.len(),
+        "{} of {} seeds do not compile on the fake machine",
+        failed.len(),
+        files.len()
+    );
 }
