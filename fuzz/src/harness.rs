@@ -360,17 +360,7 @@ pub fn check_compile(source: &str, env: &dyn Env, opts: &Options) -> bool {
 /// the panic message with its location, or in the internal error; the
 /// regression test in `crates/lang/tests/fuzz_regress.rs`). Inputs hitting
 /// them are not reported again; remove an entry when its bug is fixed.
-pub const KNOWN_BUGS: &[(&[&str], &str)] = &[
-    (&["internal: not a scalar"], "signal_with_a_signal_name"),
-    (
-        &["is not a char boundary", "diag.rs"],
-        "byte_order_mark_before_a_script_without_probes",
-    ),
-    (
-        &["string table entry contains null byte"],
-        "nul_byte_in_an_attach_point",
-    ),
-];
+pub const KNOWN_BUGS: &[(&[&str], &str)] = &[];
 
 /// The regression test of a known bug whose message this is.
 pub fn known_bug(message: &str) -> Option<&'static str> {

@@ -47,6 +47,12 @@ pub fn main() -> i32 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if source.trim().is_empty() {
+        return fail(match &args.expr {
+            Some(e) => format!("ERROR: -e '{e}': the program is empty"),
+            None => format!("{file}: error: the script is empty"),
+        });
+    }
     let mut child = None;
     if let Some(cmd) = &args.command {
         match Child::spawn_paused(cmd) {

@@ -29,9 +29,14 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
         return Err(diags);
     }
     if program.probes.is_empty() {
+        let message = if source.trim().is_empty() {
+            "the script is empty"
+        } else {
+            "the script has no probes"
+        };
         return Err(vec![Diagnostic::error(
-            crate::span::Span::new(0, source.len().min(1)),
-            "the script has no probes",
+            crate::span::Span::new(0, 0),
+            message,
         )]);
     }
     let analysis = sema::analyze(&program, env, opts)?;

@@ -43,7 +43,10 @@ impl Diagnostic {
     /// Renders the diagnostic against `source` read from `file` (`stdin` for
     /// `-e` programs, as bpftrace names them).
     pub fn render(&self, file: &str, source: &str) -> String {
-        let start = (self.span.start as usize).min(source.len());
+        let mut start = (self.span.start as usize).min(source.len());
+        while !source.is_char_boundary(start) {
+            start -= 1;
+        }
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
             .find('\n')
@@ -55,7 +58,10 @@ impl Diagnostic {
             Level::Warning => "warning",
         };
         let text = &source[line_start..line_end];
-        let end = (self.span.end as usize).clamp(start, line_end);
+        let mut end = (self.span.end as usize).clamp(start, line_end);
+        while !source.is_char_boundary(end) {
+            end += 1;
+        }
         let width = source[start..end].chars().count().max(1);
         let pad: String = source[line_start..start]
             .chars()

@@ -35,7 +35,6 @@ fn compile(source: &str) -> Result<usize, String> {
 /// "end byte index 1 is not a char boundary"). `scry -e $'\ufeff'` and a
 /// BOM-prefixed script file made by a Windows editor both crash the CLI.
 #[test]
-#[ignore = "bug: rendering the no-probes error panics when the script starts with a BOM"]
 fn byte_order_mark_before_a_script_without_probes() {
     survives("\u{feff}");
     survives("\u{feff}// a comment, no probes\n");
@@ -52,7 +51,6 @@ fn byte_order_mark_before_a_probe() {
 /// by the type checker but code generation fails with an internal error:
 /// `error: internal: not a scalar`.
 #[test]
-#[ignore = "bug: signal(\"NAME\") fails in codegen with `internal: not a scalar`"]
 fn signal_with_a_signal_name() {
     survives("kprobe:f { signal(\"SIGUSR1\"); }");
     assert_eq!(compile("kprobe:f { signal(\"SIGUSR1\"); }"), Ok(1));
@@ -72,7 +70,6 @@ fn signal_with_a_number() {
 /// (the attach would fail later). A NUL (or any control character) in an
 /// attach point should be a syntax error pointing at it.
 #[test]
-#[ignore = "bug: a NUL byte in an attach point reaches the ELF writer (internal error)"]
 fn nul_byte_in_an_attach_point() {
     survives("rawtracepoint:a\0b { }");
     for src in ["rawtracepoint:a\0b { }", "kprobe:vfs_read\0 { }"] {

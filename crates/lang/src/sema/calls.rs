@@ -22,6 +22,8 @@ fn arity(
     if args < min || args > max {
         let want = if min == max {
             format!("{min}")
+        } else if max == min + 1 {
+            format!("{min} or {max}")
         } else {
             format!("{min} to {max}")
         };
@@ -29,7 +31,7 @@ fn arity(
             span,
             format!(
                 "{name}() takes {want} argument{}, {args} given",
-                if max == 1 { "" } else { "s" }
+                if min == 1 && max == 1 { "" } else { "s" }
             ),
         );
         return false;
@@ -137,6 +139,16 @@ fn map_arg(c: &mut Checker, a: &mut Expr, fname: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// A signal's number from its name without `SIG` (x86-64 numbering).
+fn signal_number(name: &str) -> Option<u64> {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    ];
+    NAMES.iter().position(|n| *n == name).map(|i| i as u64 + 1)
 }
 
 /// How printf sees a value of this type.
@@ -403,7 +415,20 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
                     format!("{name}() is an unsafe function: run with --unsafe to allow it"),
                 );
             }
-            arity(c, span, &name, n, 1, 1);
+            if arity(c, span, &name, n, 1, 1) && name == "signal" {
+                // signal("SIGUSR1") / signal("USR1"): the number, now.
+                if let ExprKind::Str(sig) = &args[0].kind {
+                    let bare = sig.strip_prefix("SIG").unwrap_or(sig);
+                    match signal_number(bare) {
+                        Some(n) => args[0].kind = ExprKind::Int(n),
+                        None => {
+                            let msg = format!("signal(\"{sig}\"): unknown signal");
+                            c.error(args[0].span, msg);
+                        }
+                    }
+                    args[0].ty = Type::I64;
+                }
+            }
             Type::None
         }
         "join" => {

@@ -155,6 +155,12 @@ fn simple(attach: Attach, section: &str, name: String, context: Context) -> Targ
 
 /// Expands one attach point into its targets.
 pub fn expand(ap: &AttachPoint, env: &dyn Env, opts: &Options) -> Result<Vec<Target>, Diagnostic> {
+    if let Some(c) = ap.raw.chars().find(|c| c.is_control()) {
+        return Err(err(
+            ap,
+            format!("invalid character {c:?} in the attach point"),
+        ));
+    }
     let parts = &ap.parts;
     match ap.provider {
         Provider::Begin => Ok(vec![simple(
