@@ -69,7 +69,6 @@ pub fn main() -> i32 {
         max_strlen: args.max_strlen,
         ringbuf_size: args.ringbuf_size,
         map_entries: args.map_entries,
-        ..Options::default()
     };
     if let Some(pid) = args.pid {
         if unsafe { libc::kill(pid, 0) } != 0
