@@ -464,3 +464,17 @@ fn too_many_probes_are_refused() {
     assert!(!out.ok());
     assert!(out.stderr.contains("more than --max-probes 10"), "{out}");
 }
+
+/// `len(@m)`: the number of elements, counted in the kernel.
+#[test]
+fn len_counts_elements() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "BEGIN { @a[1] = 1; @a[2] = 2; @c[\"x\"] = count(); @c[\"y\"] = count(); @c[\"z\"] = count(); \
+           printf(\"%d %d\\n\", len(@a), len(@c)); exit(); }",
+        &["-q"],
+    );
+    out.assert_ok();
+    out.assert_line("2 3");
+}

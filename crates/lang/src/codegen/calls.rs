@@ -152,6 +152,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 none
             }
             "has_key" => self.map_has_key(&args[0], &args[1]),
+            "len" => self.map_len(&args[0]),
             "exit" => {
                 self.event_with_args(EventSpec::Exit, &[], e.span)?;
                 // Also flagged outside the ring buffer, which may be full.

@@ -40,6 +40,29 @@ impl<'a, 'b> Gen<'a, 'b> {
         Ok(())
     }
 
+    /// `len(@m)`: the number of elements, which `bpf_for_each_map_elem`
+    /// returns when its callback visits them all.
+    pub fn map_len(&mut self, map_expr: &crate::ast::Expr) -> GResult<Val> {
+        let crate::ast::ExprKind::Map { name, .. } = &map_expr.kind else {
+            unreachable!()
+        };
+        let m = self.map(name).1;
+        self.sh.callbacks += 1;
+        let function = format!("scry_cb{}", self.sh.callbacks);
+        let mut cb = Asm::new();
+        cb.emit(mov64_imm(R0, 0));
+        cb.emit(exit());
+        cb.finish()
+            .map_err(|e| self.err_at(map_expr.span, format!("{e:?}")))?;
+        self.functions.push((function.clone(), cb));
+        self.asm.ld_map(R1, &m.symbol);
+        self.asm.ld_func(R2, &function);
+        self.asm.emit(mov64_imm(R3, 0));
+        self.asm.emit(mov64_imm(R4, 0));
+        self.asm.emit(call(helpers::FOR_EACH_MAP_ELEM));
+        self.temp_from(R0)
+    }
+
     /// Generates the callbacks queued by the frame just finished.
     pub fn gen_callbacks(&mut self) -> GResult<()> {
         let pending = std::mem::take(&mut self.pending);

@@ -266,6 +266,12 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             c.error(span, "delete() expects a map element, e.g. delete(@x[key])");
             Type::None
         }
+        "len" => {
+            if arity(c, span, "len", n, 1, 1) {
+                map_arg(c, &mut args[0], "len");
+            }
+            Type::U64
+        }
         "has_key" => {
             if n == 2 {
                 if let ExprKind::Map { name: m, keys } = &args[0].kind {
