@@ -11,6 +11,7 @@ mod compile;
 pub mod diag;
 pub mod elf;
 pub mod env;
+pub mod glob;
 pub mod parse;
 pub mod sema;
 pub mod span;

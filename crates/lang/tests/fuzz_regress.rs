@@ -102,3 +102,24 @@ fn lexer_edges() {
         survives(src);
     }
 }
+
+/// `!` on a string reached codegen as a scalar (found by no_panic.rs).
+#[test]
+fn logical_not_of_a_string() {
+    let source = "BEGIN { printf(\"%d\\n\", !\"COMM\"); }";
+    survives(source);
+    let err = compile(source).unwrap_err();
+    assert!(err.contains("invalid operand to !"), "{err}");
+}
+
+/// A bare type name as a value (`printf("%d", uint64)`) reached codegen.
+#[test]
+fn type_name_used_as_a_value() {
+    let source = "BEGIN { printf(\"%d\\n\", uint64); }";
+    survives(source);
+    let err = compile(source).unwrap_err();
+    assert!(
+        err.contains("expected a value, found the type 'uint64'"),
+        "{err}"
+    );
+}

@@ -189,6 +189,15 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             c.expr(a);
         }
     }
+    if !matches!(name.as_str(), "sizeof" | "offsetof") {
+        for a in args.iter() {
+            if let ExprKind::TypeArg(t) = &a.kind {
+                let msg = format!("expected a value, found the type '{}'", t.base);
+                c.error(a.span, msg);
+                return Type::None;
+            }
+        }
+    }
     match name.as_str() {
         "printf" | "system" | "cat" => {
             if n == 0 {

@@ -5,6 +5,7 @@
 use crate::ast::{AttachPoint, Provider};
 use crate::diag::Diagnostic;
 use crate::env::{Env, TpField};
+use crate::glob::{glob_match as glob, has_wildcard};
 use crate::spec::{Attach, Options};
 
 /// What the probe's context holds, for `args`, `argN` and `retval`.
@@ -40,10 +41,6 @@ pub struct Target {
 
 fn err(ap: &AttachPoint, msg: impl Into<String>) -> Diagnostic {
     Diagnostic::error(ap.span, msg)
-}
-
-fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?', '['])
 }
 
 /// Parses `s`, `ms`, `us`, `hz` units into a period in ns or a frequency.
@@ -522,30 +519,4 @@ fn usdt(ap: &AttachPoint, env: &dyn Env, opts: &Options) -> Result<Vec<Target>, 
         ));
     }
     Ok(out)
-}
-
-/// Shell-style wildcard match with `*` and `?`.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
 }

@@ -369,7 +369,12 @@ impl<'a> Checker<'a> {
                     return Type::None;
                 }
                 match op {
-                    UnOp::Not => Type::U64,
+                    UnOp::Not => {
+                        if !t.is_scalar() {
+                            self.error(span, format!("invalid operand to !: {t}"));
+                        }
+                        Type::U64
+                    }
                     UnOp::Neg | UnOp::BitNot => {
                         if !t.is_int() {
                             self.error(span, format!("invalid operand of type {t}"));
