@@ -39,62 +39,57 @@ impl Symbols {
         })
     }
 
+    /// The kernel symbol containing `addr` and the offset into it.
+    fn kernel_lookup(&self, addr: u64) -> Option<(String, u64)> {
+        let syms = self.kallsyms();
+        let i = syms.partition_point(|(a, _)| *a <= addr).checked_sub(1)?;
+        Some((syms[i].1.clone(), addr - syms[i].0))
+    }
+
+    /// The user symbol containing `addr` in process `pid`, and the offset.
+    fn user_lookup(&self, pid: u32, addr: u64) -> Option<(String, u64)> {
+        let mut cache = self.user.borrow_mut();
+        let syms = cache
+            .entry(pid)
+            .or_insert_with(|| load_process_symbols(pid));
+        let i = syms
+            .partition_point(|(a, _, _)| *a <= addr)
+            .checked_sub(1)?;
+        let (start, size, name) = &syms[i];
+        (addr < start + (*size).max(1)).then(|| (name.clone(), addr - start))
+    }
+
     /// The kernel symbol containing `addr` (bpftrace prints the bare name),
     /// or the address in hex.
     pub fn kernel(&self, addr: u64) -> String {
-        let syms = self.kallsyms();
-        match syms.partition_point(|(a, _)| *a <= addr) {
-            0 => format!("0x{addr:x}"),
-            i => syms[i - 1].1.clone(),
-        }
+        bare(self.kernel_lookup(addr), addr)
     }
 
     /// A kernel stack frame: `name+offset`, as bpftrace prints stacks.
     pub fn kernel_frame(&self, addr: u64) -> String {
-        let syms = self.kallsyms();
-        match syms.partition_point(|(a, _)| *a <= addr) {
-            0 => format!("0x{addr:x}"),
-            i => format!("{}+{}", syms[i - 1].1, addr - syms[i - 1].0),
-        }
-    }
-
-    /// A user stack frame: `name+offset`, or the address in hex.
-    pub fn user_frame(&self, pid: u32, addr: u64) -> String {
-        let mut cache = self.user.borrow_mut();
-        let syms = cache
-            .entry(pid)
-            .or_insert_with(|| load_process_symbols(pid));
-        match syms.partition_point(|(a, _, _)| *a <= addr) {
-            0 => format!("0x{addr:x}"),
-            i => {
-                let (start, size, name) = &syms[i - 1];
-                if addr < start + size.max(&1) {
-                    format!("{name}+{}", addr - start)
-                } else {
-                    format!("0x{addr:x}")
-                }
-            }
-        }
+        frame(self.kernel_lookup(addr), addr)
     }
 
     /// The user symbol of `addr` in process `pid`, or the address in hex.
     pub fn user(&self, pid: u32, addr: u64) -> String {
-        let mut cache = self.user.borrow_mut();
-        let syms = cache
-            .entry(pid)
-            .or_insert_with(|| load_process_symbols(pid));
-        match syms.partition_point(|(a, _, _)| *a <= addr) {
-            0 => format!("0x{addr:x}"),
-            i => {
-                let (start, size, name) = &syms[i - 1];
-                if addr < start + size.max(&1) {
-                    name.clone()
-                } else {
-                    format!("0x{addr:x}")
-                }
-            }
-        }
+        bare(self.user_lookup(pid, addr), addr)
     }
+
+    /// A user stack frame: `name+offset`, or the address in hex.
+    pub fn user_frame(&self, pid: u32, addr: u64) -> String {
+        frame(self.user_lookup(pid, addr), addr)
+    }
+}
+
+fn bare(found: Option<(String, u64)>, addr: u64) -> String {
+    found.map_or_else(|| format!("0x{addr:x}"), |(name, _)| name)
+}
+
+fn frame(found: Option<(String, u64)>, addr: u64) -> String {
+    found.map_or_else(
+        || format!("0x{addr:x}"),
+        |(name, off)| format!("{name}+{off}"),
+    )
 }
 
 /// Symbols of every executable mapping of a process, at their run-time
