@@ -207,6 +207,15 @@ fn info(env: &SysEnv) -> i32 {
     0
 }
 
+/// An I/O error as a sentence, without Rust's "(os error N)" suffix.
+fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 /// Reads the script from -e, a file, or stdin (`-`).
 pub fn read_script(path: &str) -> Result<(String, String), String> {
     if path == "-" {
@@ -218,5 +227,5 @@ pub fn read_script(path: &str) -> Result<(String, String), String> {
     }
     std::fs::read_to_string(path)
         .map(|s| (path.to_string(), s))
-        .map_err(|e| format!("ERROR: {path}: {e}"))
+        .map_err(|e| format!("ERROR: {path}: {}", io_message(&e)))
 }

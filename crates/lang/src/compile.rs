@@ -39,6 +39,7 @@ pub fn compile(source: &str, env: &dyn Env, opts: &Options) -> Result<Compiled, 
             message,
         )]);
     }
+    let opts = &sema::config::apply(&program.config, opts)?;
     let analysis = sema::analyze(&program, env, opts)?;
     if opts.dump.iter().any(|d| d == "types") {
         let typed = ast::Program {

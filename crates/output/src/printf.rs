@@ -234,7 +234,17 @@ fn parse_spec(b: &[u8], start: usize) -> Result<Option<(Option<Spec>, usize)>, S
             let text = String::from_utf8_lossy(&b[start..i]);
             return Err(format!("Unknown format string token: {text}"));
         }
-        _ => return Ok(None),
+        // A % before a character that starts no conversion is text
+        // (`50%/off`); a letter, or a length modifier with no conversion
+        // after it (`%z\n`), is a mistake.
+        _ if !c.is_ascii_alphabetic() && n == 0 => return Ok(None),
+        _ => {
+            // Everything up to the bad character, and the character when it
+            // is visible: `%z`, `%k`.
+            let end = if c.is_ascii_graphic() { i } else { i - 1 };
+            let text = String::from_utf8_lossy(&b[start..end]);
+            return Err(format!("unknown format specifier {text}"));
+        }
     };
     let spec = Spec {
         minus,

@@ -290,11 +290,12 @@ impl<'a> Lexer<'a> {
                     } else {
                         ch.to_string()
                     };
-                    self.token(
-                        Tok::Error(format!("invalid character '{shown}'")),
-                        start,
-                        end,
-                    )
+                    let msg = if ch == '\'' {
+                        "invalid character: ' (strings are written in double quotes)".to_string()
+                    } else {
+                        format!("invalid character '{shown}'")
+                    };
+                    self.token(Tok::Error(msg), start, end)
                 }
             },
         }

@@ -236,7 +236,15 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
                     args[1..].iter().map(|a| arg_kind(&a.ty)).collect();
                 if let ExprKind::Str(fmt) = &args[0].kind {
                     if let Err(m) = scry_output::check_args(fmt, &kinds) {
-                        c.error(span, format!("{name}: {m}"));
+                        // A bad format points at the format; a count or
+                        // type mismatch at the whole call.
+                        let at =
+                            if m.starts_with("unknown format") || m.starts_with("Unknown format") {
+                                args[0].span
+                            } else {
+                                span
+                            };
+                        c.error(at, format!("{name}: {m}"));
                     }
                 }
             }

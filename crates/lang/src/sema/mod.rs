@@ -3,6 +3,7 @@
 
 pub mod builtins;
 pub mod calls;
+pub mod config;
 pub mod consts;
 pub mod ctypes;
 pub mod maps;
