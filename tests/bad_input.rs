@@ -265,7 +265,6 @@ fn bad_input_corpus() {
 /// Without root (or CAP_BPF + CAP_PERFMON) scry must say so in one
 /// sentence and exit non-zero, whatever the script.
 #[test]
-#[ignore = "bug: without root scry prints `ERROR: cannot load the BPF object: map error: failed to create map `events`` (BEGIN) or `tracepoint not found` (tracefs unreadable), not that it needs root"]
 fn not_root_says_so() {
     if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
         eprintln!("skipped: needs root and setpriv to drop to nobody");

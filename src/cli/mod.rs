@@ -53,6 +53,9 @@ pub fn main() -> i32 {
             None => format!("{file}: error: the script is empty"),
         });
     }
+    if let Err(e) = scry_runtime::error::check_privileges() {
+        return fail(format!("ERROR: {e}"));
+    }
     let mut child = None;
     if let Some(cmd) = &args.command {
         match Child::spawn_paused(cmd) {

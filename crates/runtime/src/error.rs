@@ -35,3 +35,28 @@ pub fn privileges_hint(e: &std::io::Error) -> Option<String> {
         _ => None,
     }
 }
+
+/// Whether this process may load and attach BPF programs: root, or the
+/// CAP_BPF and CAP_PERFMON capabilities (or CAP_SYS_ADMIN). Checked before
+/// anything else, so that the user reads one sentence about privileges
+/// instead of whatever first fails without them.
+pub fn check_privileges() -> Result<(), String> {
+    const CAP_SYS_ADMIN: u32 = 21;
+    const CAP_PERFMON: u32 = 38;
+    const CAP_BPF: u32 = 39;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let eff = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .unwrap_or(0);
+    let has = |cap: u32| eff & (1u64 << cap) != 0;
+    if has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON)) {
+        Ok(())
+    } else {
+        Err(
+            "scry needs root, or the CAP_BPF and CAP_PERFMON capabilities, to load BPF programs"
+                .into(),
+        )
+    }
+}
