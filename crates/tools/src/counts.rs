@@ -64,10 +64,12 @@ impl<'a> CountPrinter<'a> {
                 })
             })
             .collect();
+        // Ties in key order, so that equal runs print alike.
+        lines.sort_by_key(|l| l.key.to_key_text());
         if self.latency() {
             lines.sort_by(|a, b| b.ns.cmp(&a.ns).then(b.count.cmp(&a.count)));
         } else {
-            lines.sort_by(|a, b| b.count.cmp(&a.count));
+            lines.sort_by_key(|l| std::cmp::Reverse(l.count));
         }
         lines.truncate(self.top());
         clear_map(session, self.plan.count_map)?;
@@ -159,15 +161,13 @@ impl Printer for CountPrinter<'_> {
         Ok(())
     }
 
-    fn tick(&mut self, session: &Session, out: &mut dyn Write) -> Result<(), String> {
+    fn tick(&mut self, session: &Session) -> Result<String, String> {
         let lines = self.lines(session)?;
-        let text = if self.params.json {
+        Ok(if self.params.json {
             self.json(&lines)
         } else {
             self.text(&lines)
-        };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("output: {e}"))
+        })
     }
 
     fn ticks(&self) -> bool {

@@ -9,6 +9,9 @@ use scry_output::{bcc_log2_json, bcc_log2_text, bcc_slots, Agg, Value};
 use scry_runtime::session::Session;
 use std::io::Write;
 
+/// One histogram: its key (none for a plain `@usecs`) and BCC slots.
+pub type Keyed = (Option<Value>, Vec<u64>);
+
 pub struct HistPrinter<'a> {
     plan: &'a Hists,
     params: &'a Params,
@@ -20,10 +23,10 @@ impl<'a> HistPrinter<'a> {
     }
 
     /// The map's histograms, sorted by key.
-    fn histograms(&self, session: &Session) -> Result<Vec<(Option<Value>, Vec<u64>)>, String> {
+    fn histograms(&self, session: &Session) -> Result<Vec<Keyed>, String> {
         let map = format!("@{}", (self.plan.unit)(self.params));
         let dump = read_map(session, &map)?;
-        let mut hists: Vec<(Option<Value>, Vec<u64>)> = dump
+        let mut hists: Vec<Keyed> = dump
             .entries
             .into_iter()
             .filter_map(|(k, agg)| match agg {
@@ -37,13 +40,12 @@ impl<'a> HistPrinter<'a> {
     }
 
     /// One interval in text.
-    pub fn text(&self, hists: &[(Option<Value>, Vec<u64>)]) -> String {
+    pub fn text(&self, hists: &[Keyed]) -> String {
         let unit = (self.plan.unit)(self.params);
-        let mut s = String::new();
+        let mut s = String::from(self.plan.interval_header);
         if self.params.on("timestamp") {
             s.push_str(&format!("{:<8}\n", clock_time()));
         }
-        s.push_str(self.plan.interval_header);
         for (key, slots) in hists {
             s.push_str(&(self.plan.section)(key.as_ref(), self.params));
             s.push_str(&bcc_log2_text(slots, unit));
@@ -52,7 +54,7 @@ impl<'a> HistPrinter<'a> {
     }
 
     /// One interval as a JSON object.
-    pub fn json(&self, hists: &[(Option<Value>, Vec<u64>)]) -> String {
+    pub fn json(&self, hists: &[Keyed]) -> String {
         let unit = (self.plan.unit)(self.params);
         let items: Vec<String> = hists
             .iter()
@@ -111,15 +113,13 @@ impl Printer for HistPrinter<'_> {
         Ok(())
     }
 
-    fn tick(&mut self, session: &Session, out: &mut dyn Write) -> Result<(), String> {
+    fn tick(&mut self, session: &Session) -> Result<String, String> {
         let hists = self.histograms(session)?;
-        let text = if self.params.json {
+        Ok(if self.params.json {
             self.json(&hists)
         } else {
             self.text(&hists)
-        };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("output: {e}"))
+        })
     }
 
     fn ticks(&self) -> bool {

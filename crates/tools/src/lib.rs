@@ -21,6 +21,7 @@ pub mod rows;
 pub mod runner;
 pub mod select;
 pub mod spec;
+pub mod syscalls;
 pub mod template;
 mod tools;
 
@@ -34,7 +35,16 @@ pub fn all() -> &'static [&'static Tool] {
     ALL
 }
 
-static ALL: &[&Tool] = &[&tools::opensnoop::TOOL];
+static ALL: &[&Tool] = &[
+    &tools::opensnoop::TOOL,
+    &tools::execsnoop::TOOL,
+    &tools::biolatency::TOOL,
+    &tools::runqlat::TOOL,
+    &tools::syscount::TOOL,
+    &tools::killsnoop::TOOL,
+    &tools::exitsnoop::TOOL,
+    &tools::tcpretrans::TOOL,
+];
 
 /// A tool by name.
 pub fn find(name: &str) -> Option<&'static Tool> {

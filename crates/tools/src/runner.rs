@@ -21,9 +21,10 @@ pub trait Printer {
     /// One `printf()` event: its index among the script's printfs, and its
     /// arguments.
     fn event(&mut self, index: usize, args: &[Value], out: &mut dyn Write) -> std::io::Result<()>;
-    /// An interval has passed (or the run ends): print and reset the maps.
-    fn tick(&mut self, _session: &Session, _out: &mut dyn Write) -> Result<(), String> {
-        Ok(())
+    /// An interval has passed (or the run ends): the text to print; the
+    /// maps are reset.
+    fn tick(&mut self, _session: &Session) -> Result<String, String> {
+        Ok(String::new())
     }
     /// Whether [`Printer::tick`] prints anything (histograms, counts).
     fn ticks(&self) -> bool {
@@ -83,15 +84,20 @@ impl Schedule {
     }
 }
 
-/// Maps an event id to its index among the script's printfs.
-fn printf_indexes(events: &[EventSpec]) -> Vec<Option<usize>> {
-    let mut n = 0;
+/// Maps an event id to its `printf()` in the script: the index of its
+/// format among the distinct formats, in order. (A probe with several
+/// attach points is compiled into one program per point, each with its
+/// own event ids; the tools give each of their printfs its own format.)
+pub fn printf_indexes(events: &[EventSpec]) -> Vec<Option<usize>> {
+    let mut formats: Vec<&str> = Vec::new();
     events
         .iter()
         .map(|e| match e {
-            EventSpec::Printf { .. } => {
-                n += 1;
-                Some(n - 1)
+            EventSpec::Printf { format, .. } => {
+                Some(formats.iter().position(|f| f == format).unwrap_or_else(|| {
+                    formats.push(format);
+                    formats.len() - 1
+                }))
             }
             _ => None,
         })
@@ -197,8 +203,8 @@ pub fn run(
         let now = Instant::now();
         if let (Some(t), Some(every)) = (next_tick, sched.interval) {
             if now >= t {
-                printer.tick(session, out)?;
-                if let Err(e) = out.flush() {
+                let text = printer.tick(session)?;
+                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
                     return io_end(e);
                 }
                 printed_last = true;
@@ -220,7 +226,10 @@ pub fn run(
     // Histograms and counts are printed at the end too (Ctrl-C, -d), as
     // BCC does, unless the last interval was just printed.
     if printer.ticks() && !printed_last {
-        printer.tick(session, out)?;
+        let text = printer.tick(session)?;
+        if let Err(e) = out.write_all(text.as_bytes()) {
+            return io_end(e);
+        }
     }
     if let Err(e) = out.flush() {
         return io_end(e);

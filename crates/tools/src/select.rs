@@ -126,7 +126,7 @@ pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chos
             skipped.push((plan.name, why));
             continue;
         }
-        let script = script(tool, plan, params)?;
+        let script = script(tool, plan, params).map_err(|e| format!("{}: {e}", tool.name))?;
         let compiled = match scry_lang::compile(&script, env, &options(tool)) {
             Ok(c) => c,
             Err(diags) => {

@@ -102,6 +102,11 @@ pub enum Effect {
         cond: &'static str,
         convert: fn(&str) -> Result<String, String>,
     },
+    /// Adds a part to a map key slot (`-P`: `pid`), in flag-table order.
+    Key {
+        slot: &'static str,
+        part: &'static str,
+    },
     /// Several effects.
     All(&'static [Effect]),
     /// Read by the output plan or the runner only (`-T`, `-d`, `-x` done
@@ -130,6 +135,9 @@ pub enum SlotKind {
     AndPredicate,
     /// Text: `default` unless a flag sets it.
     Text { default: &'static str },
+    /// A map key: the parts of the given flags as `[a, b]`; nothing when
+    /// none.
+    Key,
 }
 
 /// What a plan needs from the kernel, checked before compiling it (the
@@ -250,12 +258,16 @@ pub struct Rows {
     pub columns: &'static [Column],
     /// Turns events into rows: by default each event is a row. Returns the
     /// row to print, if any (execsnoop collects the arguments first).
-    pub assemble: Option<fn(&mut Assembly, usize, Row, &Params) -> Option<Row>>,
+    pub assemble: Option<Assemble>,
     /// Computes the derived fields (ages, exit codes, addresses) and
     /// decides whether the row is printed (user-space filters such as
     /// opensnoop `-x`).
     pub finish: Option<fn(&mut Row, &Params) -> bool>,
 }
+
+/// Builds rows from events: (state, printf index, the event's fields,
+/// flags) → the row to print, if any.
+pub type Assemble = fn(&mut Assembly, usize, Row, &Params) -> Option<Row>;
 
 /// State kept across events by [`Rows::assemble`].
 #[derive(Default)]
@@ -416,6 +428,13 @@ impl Slot {
         Slot {
             name,
             kind: SlotKind::Predicate,
+        }
+    }
+
+    pub const fn key(name: &'static str) -> Slot {
+        Slot {
+            name,
+            kind: SlotKind::Key,
         }
     }
 

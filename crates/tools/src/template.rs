@@ -37,6 +37,7 @@ fn value_text(kind: Kind, v: &Param) -> String {
 struct SlotValues {
     conds: BTreeMap<&'static str, Vec<String>>,
     texts: BTreeMap<&'static str, String>,
+    keys: BTreeMap<&'static str, Vec<String>>,
 }
 
 fn apply(
@@ -78,6 +79,11 @@ fn apply(
                     .insert(slot, text.replace("{}", &value_text(kind, v)));
             }
         }
+        Effect::Key { slot, part } => {
+            if given.is_some() {
+                vals.keys.entry(slot).or_default().push(part.to_string());
+            }
+        }
         Effect::All(effects) => {
             for e in effects {
                 apply(e, kind, given, vals)?;
@@ -101,6 +107,10 @@ pub fn slot_texts(tool: &Tool, params: &Params) -> Result<BTreeMap<&'static str,
             SlotKind::Predicate if conds.is_empty() => String::new(),
             SlotKind::Predicate => format!("/{}/", conds.join(" && ")),
             SlotKind::AndPredicate => conds.iter().map(|c| format!(" && {c}")).collect(),
+            SlotKind::Key => match vals.keys.remove(s.name) {
+                Some(parts) => format!("[{}]", parts.join(", ")),
+                None => String::new(),
+            },
             SlotKind::Text { default } => vals
                 .texts
                 .remove(s.name)
@@ -108,7 +118,13 @@ pub fn slot_texts(tool: &Tool, params: &Params) -> Result<BTreeMap<&'static str,
         };
         out.insert(s.name, text);
     }
-    if let Some(name) = vals.conds.keys().chain(vals.texts.keys()).next() {
+    if let Some(name) = vals
+        .conds
+        .keys()
+        .chain(vals.texts.keys())
+        .chain(vals.keys.keys())
+        .next()
+    {
         return Err(format!("{}: no slot named {{{{{name}}}}}", tool.name));
     }
     Ok(out)

@@ -1,4 +1,11 @@
 //! The tools, one file each: the flag table, the probe plans (scripts under
 //! `crates/tools/tools/`), the output plan.
 
+pub mod biolatency;
+pub mod execsnoop;
+pub mod exitsnoop;
+pub mod killsnoop;
 pub mod opensnoop;
+pub mod runqlat;
+pub mod syscount;
+pub mod tcpretrans;

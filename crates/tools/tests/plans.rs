@@ -1,0 +1,175 @@
+//! Every plan of every tool, with every flag, compiles: against this
+//! kernel's BTF and tracepoints, with kprobes and fentry taken as present
+//! (they are missing here, but users' kernels have them). And the tables
+//! agree with the scripts: one field name per printf argument, no slot
+//! left unfilled, no flag that clashes with the options every tool has.
+
+use scry_lang::env::{ElfSymbol, Env, TpField, UsdtProbe};
+use scry_runtime::sysenv::SysEnv;
+use scry_tools::params::Params;
+use scry_tools::spec::{Kind, Output, Tool};
+use scry_tools::{select, template};
+
+/// This machine, as if every probe kind were supported.
+struct AnyKernel(SysEnv);
+
+impl Env for AnyKernel {
+    fn btf(&self) -> Option<&scry_btf::Btf> {
+        self.0.btf()
+    }
+    fn tracepoints(&self, c: &str, e: &str) -> Vec<(String, String)> {
+        self.0.tracepoints(c, e)
+    }
+    fn tracepoint_fields(&self, c: &str, e: &str) -> Option<Vec<TpField>> {
+        self.0.tracepoint_fields(c, e)
+    }
+    fn kernel_functions(&self, p: &str) -> Vec<String> {
+        self.0.kernel_functions(p)
+    }
+    fn resolve_binary(&self, t: &str) -> Result<String, String> {
+        self.0.resolve_binary(t)
+    }
+    fn elf_symbols(&self, p: &str, s: &str) -> Result<Vec<ElfSymbol>, String> {
+        self.0.elf_symbols(p, s)
+    }
+    fn usdt_probes(&self, p: &str) -> Result<Vec<UsdtProbe>, String> {
+        self.0.usdt_probes(p)
+    }
+    fn ncpus(&self) -> u32 {
+        self.0.ncpus()
+    }
+}
+
+fn is_root() -> bool {
+    unsafe { libc_geteuid() == 0 }
+}
+
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+/// A value for a flag in the tests.
+fn sample(tool: &Tool, long: &str, kind: Kind) -> Params {
+    let p = Params::new();
+    match kind {
+        Kind::Switch => p.switch(long),
+        Kind::Uint | Kind::Int => p.int(long, 1234),
+        Kind::Text => p.text(
+            long,
+            match (tool.name, long) {
+                (_, "signal") => "TERM",
+                (_, "errno") => "ENOENT",
+                _ => "abc",
+            },
+        ),
+    }
+}
+
+/// The flag sets tried: none, each flag alone, all of them together.
+fn flag_sets(tool: &Tool) -> Vec<Params> {
+    let mut sets = vec![Params::new()];
+    let mut all = Params::new();
+    for f in tool.flags {
+        let one = sample(tool, f.long, f.kind);
+        all.values.extend(one.values.clone());
+        sets.push(one);
+    }
+    sets.push(all);
+    sets
+}
+
+#[test]
+fn every_plan_compiles_with_every_flag() {
+    if !is_root() {
+        eprintln!("skipped: needs root (tracefs)");
+        return;
+    }
+    let env = AnyKernel(SysEnv::new());
+    let mut compiled = 0;
+    for tool in scry_tools::all() {
+        for plan in tool.plans {
+            for params in flag_sets(tool) {
+                if select::excluded(tool, plan, &params).is_some() {
+                    continue;
+                }
+                let script = select::script(tool, plan, &params)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", tool.name, plan.name));
+                assert!(!script.contains("{{"), "{}: {script}", plan.file);
+                if let Err(d) = scry_lang::compile(&script, &env, &select::options(tool)) {
+                    panic!(
+                        "{} plan {} with {:?}:\n{}\n{script}",
+                        tool.name,
+                        plan.name,
+                        params.values,
+                        scry_lang::diag::render_all(&d, plan.file, &script)
+                    );
+                }
+                compiled += 1;
+            }
+        }
+    }
+    assert!(compiled > 30);
+}
+
+#[test]
+fn printf_arguments_are_named() {
+    if !is_root() {
+        eprintln!("skipped: needs root (tracefs)");
+        return;
+    }
+    let env = AnyKernel(SysEnv::new());
+    for tool in scry_tools::all() {
+        let Output::Rows(rows) = &tool.output else {
+            continue;
+        };
+        for plan in tool.plans {
+            let script = select::script(tool, plan, &Params::new()).unwrap();
+            let c = scry_lang::compile(&script, &env, &select::options(tool)).unwrap();
+            let indexes = scry_tools::runner::printf_indexes(&c.events);
+            let mut seen = vec![false; rows.events.len()];
+            for (e, i) in c.events.iter().zip(&indexes) {
+                let (Some(i), scry_lang::spec::EventSpec::Printf { args, format }) = (i, e) else {
+                    continue;
+                };
+                let names = rows
+                    .events
+                    .get(*i)
+                    .unwrap_or_else(|| panic!("{}: no names for printf {format:?}", plan.file));
+                assert_eq!(names.len(), args.len(), "{}: {format:?}", plan.file);
+                seen[*i] = true;
+            }
+            assert!(
+                seen.iter().all(|s| *s),
+                "{}: a named event never printed",
+                plan.file
+            );
+        }
+    }
+}
+
+#[test]
+fn flags_are_unique_and_leave_the_common_options_alone() {
+    for tool in scry_tools::all() {
+        let mut shorts = vec!['v', 'h'];
+        let mut longs = vec!["json", "verbose", "show", "plan", "help"];
+        for f in tool.flags {
+            if let Some(c) = f.short {
+                assert!(!shorts.contains(&c), "{}: -{c} twice", tool.name);
+                shorts.push(c);
+            }
+            assert!(
+                !longs.contains(&f.long),
+                "{}: --{} twice",
+                tool.name,
+                f.long
+            );
+            longs.push(f.long);
+        }
+        for p in tool.positionals {
+            assert!(!longs.contains(&p.name), "{}: {} twice", tool.name, p.name);
+        }
+        assert!(!tool.plans.is_empty());
+        assert!(template::slot_texts(tool, &Params::new()).is_ok());
+    }
+}

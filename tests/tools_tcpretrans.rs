@@ -1,0 +1,217 @@
+//! `scry tool tcpretrans`: retransmits the test causes on loopback. A
+//! listener with a backlog of 0 and no accept() takes one connection; the
+//! SYNs of the next ones are dropped, so their senders retransmit them
+//! (after 1 s), in state SYN_SENT. IPv4 and IPv6, -4/-6, --json.
+
+mod tools_support;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+use tools_support::*;
+
+fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from(*a.ip()).to_be(),
+                },
+                sin_zero: [0; 8],
+            };
+            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin) };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: 0,
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: 0,
+            };
+            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin6) };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+fn local_port(fd: &OwnedFd) -> u16 {
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let r = unsafe {
+        libc::getsockname(
+            fd.as_raw_fd(),
+            (&mut ss as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(r, 0);
+    // sin_port and sin6_port are at the same offset.
+    let sin: libc::sockaddr_in =
+        unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
+    u16::from_be(sin.sin_port)
+}
+
+fn socket(ip: IpAddr) -> OwnedFd {
+    let family = if ip.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0) };
+    assert!(fd >= 0);
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// Connections that retransmit their SYN: returns (server port, client
+/// ports); the sockets stay open while `wait` runs.
+fn dropped_syns(ip: IpAddr, wait: impl FnOnce(u16, &[u16])) {
+    let srv = socket(ip);
+    let (ss, len) = sockaddr(SocketAddr::new(ip, 0));
+    unsafe {
+        assert_eq!(
+            libc::bind(
+                srv.as_raw_fd(),
+                (&ss as *const libc::sockaddr_storage).cast(),
+                len
+            ),
+            0
+        );
+        assert_eq!(libc::listen(srv.as_raw_fd(), 0), 0);
+    }
+    let port = local_port(&srv);
+    let (ss, len) = sockaddr(SocketAddr::new(ip, port));
+    let clients: Vec<OwnedFd> = (0..3)
+        .map(|_| {
+            let c = socket(ip);
+            unsafe {
+                libc::connect(
+                    c.as_raw_fd(),
+                    (&ss as *const libc::sockaddr_storage).cast(),
+                    len,
+                )
+            };
+            c
+        })
+        .collect();
+    let ports: Vec<u16> = clients.iter().map(local_port).collect();
+    wait(port, &ports);
+}
+
+#[test]
+fn syn_retransmits_on_loopback() {
+    require_root!();
+    let _g = serial();
+    let mut t = Tool::attached(&["tcpretrans", "-4"], "TIME");
+    dropped_syns(IpAddr::V4(Ipv4Addr::LOCALHOST), |port, clients| {
+        let needle = format!("R> 127.0.0.1:{port} ");
+        t.expect_line("retransmit", |l| l.contains(&needle));
+        let out = t.stop();
+        out.assert_ok();
+        let lines = out.lines();
+        assert_eq!(
+            lines[0], "Tracing retransmits ... Hit Ctrl-C to end",
+            "{out}"
+        );
+        assert_eq!(
+            lines[1],
+            "TIME     PID     IP LADDR:LPORT          T> RADDR:RPORT          STATE"
+        );
+        let row = lines.iter().find(|l| l.contains(&needle)).unwrap();
+        let lport: u16 = row[20..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_start_matches("127.0.0.1:")
+            .parse()
+            .unwrap();
+        assert!(clients.contains(&lport), "{row} {clients:?}");
+        assert_eq!(
+            &row[17..],
+            format!(
+                "4  {:<20} R> {:<20} SYN_SENT",
+                format!("127.0.0.1:{lport}"),
+                format!("127.0.0.1:{port}")
+            ),
+            "{out}"
+        );
+    });
+}
+
+#[test]
+fn ipv6_as_json() {
+    require_root!();
+    let _g = serial();
+    if !std::fs::read_to_string("/proc/net/if_inet6")
+        .unwrap_or_default()
+        .contains(" lo")
+    {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let mut t = Tool::attached(&["tcpretrans", "--json", "-6"], "");
+    dropped_syns(IpAddr::V6(Ipv6Addr::LOCALHOST), |port, _| {
+        let needle = format!("\"raddr\": \"::1:{port}\"");
+        t.expect_line("retransmit", |l| l.contains(&needle));
+        std::thread::sleep(Duration::from_millis(100));
+        let out = t.stop();
+        out.assert_ok();
+        for l in out.lines() {
+            let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert_eq!(
+                j.keys(),
+                ["time", "pid", "ip", "laddr", "type", "raddr", "state"]
+            );
+            assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+        }
+        let row = out
+            .lines()
+            .into_iter()
+            .find(|l| l.contains(&needle))
+            .unwrap();
+        let j = Json::parse(row).unwrap();
+        assert_eq!(j.get("state").unwrap().str(), Some("SYN_SENT"));
+        assert!(j.get("laddr").unwrap().str().unwrap().starts_with("::1:"));
+    });
+}
+
+#[test]
+fn unsupported_plans_are_named_with_v() {
+    require_root!();
+    let _g = serial();
+    let mut t = Tool::attached(&["tcpretrans", "-v", "-d", "1"], "TIME");
+    let out = t.wait(Duration::from_secs(30));
+    out.assert_ok();
+    // The first plan this kernel supports runs; the others are one line each.
+    let env = scry_runtime::sysenv::SysEnv::new();
+    let expected = if env.fentry_supported() {
+        "fentry (tcpretrans-sock.bt): fentry:tcp_retransmit_skb"
+    } else if env.features().kprobes {
+        "kprobe (tcpretrans-sock.bt): kprobe:tcp_retransmit_skb"
+    } else {
+        assert!(
+            out.stderr.contains(
+                "tcpretrans: plan fentry not used: fentry/fexit are not supported by this kernel"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.stderr
+                .contains("tcpretrans: plan kprobe not used: kprobes are not supported"),
+            "{out}"
+        );
+        "tracepoint (tcpretrans.bt): tracepoint:tcp:tcp_retransmit_skb"
+    };
+    assert!(
+        out.stderr
+            .contains(&format!("tcpretrans: using plan {expected}")),
+        "{out}"
+    );
+}
