@@ -445,7 +445,7 @@ fn missing_script_file() {
     assert_eq!(out.code, Some(1), "{out}");
     assert_eq!(
         out.stderr,
-        "ERROR: /nonexistent/scry-test.bt: No such file or directory (os error 2)\n"
+        "ERROR: /nonexistent/scry-test.bt: No such file or directory\n"
     );
 }
 
