@@ -264,8 +264,11 @@ fn raw_tracepoint_args(env: &dyn Env, event: &str) -> Vec<(String, u32)> {
         return Vec::new();
     };
     // `__bpf_trace_EVENT` has named parameters; the typedef only types.
+    // `__probestub_EVENT` exists for every event, named after it (the
+    // `__bpf_trace_` function is named after the event's class).
     let Some(id) = btf
-        .find(&format!("__bpf_trace_{event}"), scry_btf::Kind::Func)
+        .find(&format!("__probestub_{event}"), scry_btf::Kind::Func)
+        .or_else(|| btf.find(&format!("__bpf_trace_{event}"), scry_btf::Kind::Func))
         .or_else(|| btf.find(&format!("btf_trace_{event}"), scry_btf::Kind::Typedef))
     else {
         return Vec::new();
