@@ -94,34 +94,15 @@ pub fn run(
     mut watched: Option<&mut dyn Watched>,
 ) -> Result<i32, RuntimeError> {
     let symbols = Symbols::new();
-    let probes = session
-        .compiled
-        .programs
-        .iter()
-        .filter(|p| {
-            !matches!(
-                p.attach,
-                scry_lang::spec::Attach::Begin | scry_lang::spec::Attach::End
-            )
-        })
-        .count();
     if !cfg.quiet {
-        let n = session.compiled.programs.len();
-        match cfg.format {
-            Format::Text => writeln!(
-                out,
-                "Attaching {n} probe{}...",
-                if n == 1 { "" } else { "s" }
-            ),
-            Format::Json => writeln!(
-                out,
-                "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {n}}}}}"
-            ),
-        }
-        .map_err(io_err)?;
+        let n = session.compiled.programs.len() as u64;
+        let line = match cfg.format {
+            Format::Text => scry_output::attached_probes_text(n),
+            Format::Json => scry_output::attached_probes_json(n) + "\n",
+        };
+        out.write_all(line.as_bytes()).map_err(io_err)?;
         out.flush().map_err(io_err)?;
     }
-    let _ = probes;
     session.run_begin()?;
     let mut exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
     out.flush().map_err(io_err)?;

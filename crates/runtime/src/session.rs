@@ -112,7 +112,7 @@ impl Session {
         timing::mark("load: object and maps");
         let mut btf = None;
         for spec in &compiled.programs {
-            load_program(&mut ebpf, spec, env, file, source, &mut btf)?;
+            load_program(&mut ebpf, spec, file, source, &mut btf)?;
         }
         drop(btf);
         timing::mark("load: programs verified");
@@ -264,7 +264,6 @@ fn load_error(msg: &str) -> RuntimeError {
 fn load_program(
     ebpf: &mut Ebpf,
     spec: &ProgramSpec,
-    env: &SysEnv,
     file: &str,
     source: &str,
     btf: &mut Option<Btf>,
@@ -300,7 +299,6 @@ fn load_program(
             )))
         }
     };
-    let _ = env;
     r.map_err(|e| program_error(e, spec, file, source))
 }
 

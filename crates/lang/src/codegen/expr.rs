@@ -92,13 +92,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 Ok(())
             }
             ExprKind::Positional(n) => {
-                let p = self
-                    .sh
-                    .opts
-                    .params
-                    .get(*n as usize - 1)
-                    .cloned()
-                    .unwrap_or_default();
+                let p = self.param(*n);
                 let lit = Expr {
                     kind: ExprKind::Str(p),
                     span: e.span,
@@ -162,13 +156,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let ExprKind::TupleIndex { expr, index } = &e.kind else {
                     unreachable!()
                 };
-                let v = self.expr(expr)?;
-                let Type::Tuple(ts) = &expr.ty else {
-                    unreachable!()
-                };
-                let (offs, _) = tuple_layout(ts);
-                let Val::Mem(src) = v else { unreachable!() };
-                let src = src.plus(offs[*index as usize]);
+                let (src, _) = self.tuple_field(expr, *index)?;
                 self.copy_sized(dst, size, src, e.ty.size());
                 Ok(())
             }
@@ -195,6 +183,26 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
     }
 
+    /// Evaluates a tuple and returns where field `index` lives, and its type.
+    fn tuple_field(&mut self, tuple: &Expr, index: u32) -> GResult<(Loc, Type)> {
+        let v = self.expr(tuple)?;
+        let (Type::Tuple(ts), Val::Mem(base)) = (&tuple.ty, v) else {
+            return Err(self.err_at(tuple.span, "internal: not a tuple in memory"));
+        };
+        let (offs, _) = tuple_layout(ts);
+        Ok((base.plus(offs[index as usize]), ts[index as usize].clone()))
+    }
+
+    /// The `$N` command-line parameter as given (empty when absent).
+    fn param(&self, n: u32) -> String {
+        self.sh
+            .opts
+            .params
+            .get(n as usize - 1)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Copies `src_size` bytes to `dst`, zero-padding up to `dst_size`.
     pub fn copy_sized(&mut self, dst: Loc, dst_size: u32, src: Loc, src_size: u32) {
         if dst == src {
@@ -213,13 +221,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             ExprKind::Int(v) => Ok(Val::Imm(*v as i64)),
             ExprKind::Bool(b) => Ok(Val::Imm(*b as i64)),
             ExprKind::Positional(n) => {
-                let p = self
-                    .sh
-                    .opts
-                    .params
-                    .get(*n as usize - 1)
-                    .cloned()
-                    .unwrap_or_default();
+                let p = self.param(*n);
                 Ok(Val::Imm(
                     crate::sema::probes::parse_int(&p).unwrap_or(0) as i64
                 ))
@@ -250,14 +252,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
             ExprKind::Field { .. } | ExprKind::Index { .. } => self.field_scalar(e),
             ExprKind::TupleIndex { expr, index } => {
-                let v = self.expr(expr)?;
-                let Type::Tuple(ts) = &expr.ty else {
-                    unreachable!()
-                };
-                let (offs, _) = tuple_layout(ts);
-                let Val::Mem(src) = v else { unreachable!() };
-                let src = src.plus(offs[*index as usize]);
-                let size = ts[*index as usize].size().min(8);
+                let (src, field) = self.tuple_field(expr, *index)?;
+                let size = field.size().min(8);
                 let sz = Size::from_bytes(size).unwrap_or(Size::DW);
                 self.asm.emit(ldx(sz, R0, src.base(), src.off()));
                 self.temp_from(R0)

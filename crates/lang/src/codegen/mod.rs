@@ -183,8 +183,6 @@ fn gen_program(sh: &mut Shared, p: &TypedProbe, source: &str) -> GResult<Program
     if !first.frame.scratch_used {
         return finish(first);
     }
-    let n_events = sh.events.len();
-    let _ = n_events;
     gen_once(sh, p, source, true).and_then(finish)
 }
 
