@@ -123,3 +123,20 @@ fn type_name_used_as_a_value() {
         "{err}"
     );
 }
+
+/// A type name as an aggregation's argument (`sum(int64)`, found by
+/// `no_panic.rs` in CI from a mutated tuple script) passed the type checker
+/// as a value of that type and reached code generation: `error: internal:
+/// not a scalar`. It is a user error with the type's span.
+#[test]
+fn type_name_as_an_aggregation_argument() {
+    survives("kprobe:f { @c[pid] = sum(int64); }");
+    let err = compile("kprobe:f { @c = sum(int64); }").unwrap_err();
+    assert!(
+        err.contains("expected a value, found the type 'int64'") && !err.contains("internal"),
+        "{err}"
+    );
+    let err = compile("kprobe:f { @h = hist(struct task_struct); }").unwrap_err();
+    assert!(!err.contains("internal"), "{err}");
+    assert_eq!(compile("kprobe:f { @s = sum(sizeof(int64)); }"), Ok(1));
+}

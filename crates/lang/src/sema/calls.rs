@@ -51,7 +51,8 @@ pub fn aggregation(c: &mut Checker, e: &mut Expr) -> Option<Agg> {
     }
     let n = args.len();
     let int_arg = |c: &mut Checker, a: &Expr| {
-        if !a.ty.is_int() {
+        // `None` was reported where it arose.
+        if !a.ty.is_int() && a.ty != Type::None {
             c.error(
                 a.span,
                 format!("{name}() needs an integer argument, not {}", a.ty),

@@ -353,9 +353,12 @@ impl<'a> Checker<'a> {
                 }
             }
             ExprKind::Call { .. } => calls::check(self, e),
+            // Calls that take a type (sizeof, offsetof) read it without
+            // evaluating it; anywhere else a type name is a mistake.
             ExprKind::TypeArg(t) => {
-                let t = t.clone();
-                self.type_name(&t)
+                let msg = format!("expected a value, found the type '{}'", t.base);
+                self.error(span, msg);
+                Type::None
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let op = *op;
