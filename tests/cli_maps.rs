@@ -478,3 +478,19 @@ fn len_counts_elements() {
     out.assert_ok();
     out.assert_line("2 3");
 }
+
+/// A string map holds the longest string assigned to it; reading a value
+/// back copies all of it, not only whole 8-byte words (a `string[11]`
+/// value once came back as its first 8 bytes: "abcdefgh").
+#[test]
+fn string_map_values_read_back_whole() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "BEGIN { @c[1] = \"ab\"; @c[2] = \"abcdefghij\"; @c[3] = \"abcdefghijklm\"; \
+         printf(\"%s|%s|%s|%s\\n\", @c[1], @c[2], @c[3], @c[4]); clear(@c); exit(); }",
+        &[],
+    );
+    out.assert_ok();
+    out.assert_line("ab|abcdefghij|abcdefghijklm|");
+}

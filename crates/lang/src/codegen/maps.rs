@@ -163,12 +163,15 @@ impl<'a, 'b> Gen<'a, 'b> {
         let null = self.asm.new_label();
         self.asm.jmp_imm(Jmp::Jeq, R0, 0, null);
         let n = size.min(map.value_size);
+        // Whole words, then the tail (a string[11] value is 8 + 2 + 1).
         let mut off = 0;
-        while off + 8 <= n {
-            self.asm.emit(ldx(Size::DW, R1, R0, off as i16));
-            self.asm
-                .emit(stx(Size::DW, dst.base(), dst.off() + off as i16, R1));
-            off += 8;
+        for (size, width) in [(Size::DW, 8), (Size::W, 4), (Size::H, 2), (Size::B, 1)] {
+            while off + width <= n {
+                self.asm.emit(ldx(size, R1, R0, off as i16));
+                self.asm
+                    .emit(stx(size, dst.base(), dst.off() + off as i16, R1));
+                off += width;
+            }
         }
         self.asm.bind(null);
         Ok(())
