@@ -44,6 +44,7 @@ static ALL: &[&Tool] = &[
     &tools::killsnoop::TOOL,
     &tools::exitsnoop::TOOL,
     &tools::tcpretrans::TOOL,
+    &tools::statsnoop::TOOL,
 ];
 
 /// A tool by name.

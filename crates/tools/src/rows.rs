@@ -14,6 +14,7 @@ pub struct RowPrinter<'a> {
     columns: Vec<&'a Column>,
     assembly: Assembly,
     start: Instant,
+    first_ts: Option<i64>,
 }
 
 /// `value` padded as printf's `%-Ns` (negative width) or `%Ns`.
@@ -39,6 +40,7 @@ impl<'a> RowPrinter<'a> {
             columns,
             assembly: Assembly::default(),
             start: Instant::now(),
+            first_ts: None,
         }
     }
 
@@ -88,6 +90,12 @@ impl<'a> RowPrinter<'a> {
             .collect();
         if let Some(assemble) = self.plan.assemble {
             row = assemble(&mut self.assembly, index, row, self.params)?;
+        }
+        // `ts` (nanoseconds, from the script) as seconds since the first
+        // event: the `TIME(s)` column of statsnoop and friends.
+        if let Some(ts) = crate::spec::field(&row, "ts").and_then(Cell::int) {
+            let first = *self.first_ts.get_or_insert(ts);
+            row.push(("ts_rel", Cell::Num((ts - first) as f64 / 1e9, 9)));
         }
         row.push(("time", Cell::Text(clock_time())));
         row.push(("time_s", Cell::Num(self.start.elapsed().as_secs_f64(), 3)));

@@ -280,7 +280,9 @@ pub struct Assembly {
 pub struct Column {
     pub header: &'static str,
     /// The field it shows; `time` (HH:MM:SS) and `time_s` (seconds since
-    /// the start, 3 decimals) are provided by the runner.
+    /// the start, 3 decimals) are provided by the runner, and `ts_rel`
+    /// (seconds since the first event, 9 decimals) when the script gives a
+    /// `ts` field in nanoseconds.
     pub field: &'static str,
     /// printf-style width: negative left-aligns; 0 for the last column.
     pub width: i32,

@@ -7,5 +7,6 @@ pub mod exitsnoop;
 pub mod killsnoop;
 pub mod opensnoop;
 pub mod runqlat;
+pub mod statsnoop;
 pub mod syscount;
 pub mod tcpretrans;
