@@ -45,6 +45,7 @@ static ALL: &[&Tool] = &[
     &tools::exitsnoop::TOOL,
     &tools::tcpretrans::TOOL,
     &tools::statsnoop::TOOL,
+    &tools::syncsnoop::TOOL,
 ];
 
 /// A tool by name.

@@ -8,5 +8,6 @@ pub mod killsnoop;
 pub mod opensnoop;
 pub mod runqlat;
 pub mod statsnoop;
+pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpretrans;
