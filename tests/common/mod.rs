@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+#[path = "fixture.rs"]
+mod fixture;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -445,28 +448,7 @@ pub fn read_sizes(path: &Path, sizes: &[usize]) {
 /// Compiles a C fixture from tests/fixtures into `dir`, returning the binary
 /// path, or None (with a message) if no C compiler is available.
 pub fn compile_fixture(dir: &TempDir, source: &str, extra: &[&str]) -> Option<PathBuf> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(source);
-    let bin = dir.join(source.trim_end_matches(".c"));
-    let out = Command::new("cc")
-        .args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .args(extra)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Some(bin),
-        Ok(o) => panic!(
-            "cc {} failed:\n{}",
-            src.display(),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => {
-            eprintln!("skipped: no C compiler ({e})");
-            None
-        }
-    }
+    fixture::compile_c(&dir.path, source, extra)
 }
 
 /// Map output lines (`@...: ...`) of a text run, in order.

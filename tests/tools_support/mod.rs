@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../common/fixture.rs"]
+mod fixture;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -257,6 +260,12 @@ pub fn named_program(dir: &TempDir, src: &str, name: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::copy(src, &path).expect("copy program");
     path
+}
+
+/// Compiles a C fixture from tests/fixtures into `dir` (None, with a
+/// message, when there is no C compiler).
+pub fn compile_fixture(dir: &TempDir, source: &str, extra: &[&str]) -> Option<PathBuf> {
+    fixture::compile_c(&dir.path, source, extra)
 }
 
 /// Runs a program to its end (bounded), returning its pid and exit status.

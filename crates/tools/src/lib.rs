@@ -46,6 +46,7 @@ static ALL: &[&Tool] = &[
     &tools::tcpretrans::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
+    &tools::threadsnoop::TOOL,
 ];
 
 /// A tool by name.

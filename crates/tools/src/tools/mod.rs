@@ -11,3 +11,4 @@ pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpretrans;
+pub mod threadsnoop;
