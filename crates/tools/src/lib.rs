@@ -47,6 +47,7 @@ static ALL: &[&Tool] = &[
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,
+    &tools::bashreadline::TOOL,
 ];
 
 /// A tool by name.

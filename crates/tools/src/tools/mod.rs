@@ -1,6 +1,7 @@
 //! The tools, one file each: the flag table, the probe plans (scripts under
 //! `crates/tools/tools/`), the output plan.
 
+pub mod bashreadline;
 pub mod biolatency;
 pub mod execsnoop;
 pub mod exitsnoop;
