@@ -48,6 +48,7 @@ static ALL: &[&Tool] = &[
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,
     &tools::bashreadline::TOOL,
+    &tools::gethostlatency::TOOL,
 ];
 
 /// A tool by name.

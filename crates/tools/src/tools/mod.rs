@@ -5,6 +5,7 @@ pub mod bashreadline;
 pub mod biolatency;
 pub mod execsnoop;
 pub mod exitsnoop;
+pub mod gethostlatency;
 pub mod killsnoop;
 pub mod opensnoop;
 pub mod runqlat;
