@@ -49,6 +49,7 @@ static ALL: &[&Tool] = &[
     &tools::threadsnoop::TOOL,
     &tools::bashreadline::TOOL,
     &tools::gethostlatency::TOOL,
+    &tools::oomkill::TOOL,
 ];
 
 /// A tool by name.

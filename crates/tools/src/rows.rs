@@ -44,8 +44,12 @@ impl<'a> RowPrinter<'a> {
         }
     }
 
-    /// The header line, newline included.
+    /// The header line, newline included; none when no column has a
+    /// header (tools that print sentences, like oomkill).
     pub fn header(&self) -> String {
+        if self.columns.iter().all(|c| c.header.is_empty()) {
+            return String::new();
+        }
         let cells: Vec<String> = self
             .columns
             .iter()
@@ -68,7 +72,17 @@ impl<'a> RowPrinter<'a> {
     }
 
     /// One row as a JSON object (the shown columns), newline included.
+    /// A sentence tool (no headers) gives its fields instead of the
+    /// sentence.
     pub fn json(&self, row: &Row) -> String {
+        if self.header().is_empty() {
+            let fields: Vec<String> = row
+                .iter()
+                .filter(|(n, _)| !matches!(*n, "line" | "time_s" | "ts_rel"))
+                .map(|(n, c)| format!("\"{n}\": {}", c.json()))
+                .collect();
+            return format!("{{{}}}\n", fields.join(", "));
+        }
         let fields: Vec<String> = self
             .columns
             .iter()

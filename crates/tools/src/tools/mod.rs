@@ -7,6 +7,7 @@ pub mod execsnoop;
 pub mod exitsnoop;
 pub mod gethostlatency;
 pub mod killsnoop;
+pub mod oomkill;
 pub mod opensnoop;
 pub mod runqlat;
 pub mod statsnoop;
