@@ -50,6 +50,7 @@ static ALL: &[&Tool] = &[
     &tools::bashreadline::TOOL,
     &tools::gethostlatency::TOOL,
     &tools::oomkill::TOOL,
+    &tools::capable::TOOL,
 ];
 
 /// A tool by name.

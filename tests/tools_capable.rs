@@ -1,0 +1,108 @@
+//! `scry tool capable`: a copy of chown(1) named `capwl` gives a file of
+//! the test to nobody, as root (CAP_CHOWN allowed), then nobody tries to
+//! give it back to root (CAP_CHOWN denied); -D keeps the denial only.
+
+mod tools_support;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use tools_support::*;
+
+/// Runs `capwl TO FILE` as `uid`; returns its pid.
+fn chown_as(prog: &std::path::Path, file: &str, uid: u32, to: &str) -> u32 {
+    let mut child = Command::new(prog)
+        .args([to, file])
+        .uid(uid)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn workload(tag: &str) -> (TempDir, std::path::PathBuf, String) {
+    let dir = TempDir::new(tag);
+    let prog = named_program(&dir, "/bin/chown", "capwl");
+    let file = dir.join("owned");
+    std::fs::write(&file, "x").unwrap();
+    // nobody must be able to reach the file to be denied CAP_CHOWN.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir.path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    (dir, prog, file)
+}
+
+fn rows_of(out: &Output, pid: u32) -> Vec<Vec<String>> {
+    out.lines()
+        .iter()
+        .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .filter(|f| f.get(2) == Some(&pid.to_string()))
+        .collect()
+}
+
+#[test]
+fn allowed_and_denied_chown() {
+    require_root!();
+    let _g = serial();
+    let (_dir, prog, file) = workload("capab");
+    let mut t = Tool::attached(&["capable"], "TIME");
+    let root_pid = chown_as(&prog, &file, 0, "65534");
+    let nobody_pid = chown_as(&prog, &file, 65534, "0");
+    t.expect_line("denial", |l| {
+        l.contains(&format!(" {nobody_pid} ")) && l.contains("CAP_CHOWN")
+    });
+    let out = t.stop();
+    out.assert_ok();
+    assert_eq!(
+        out.lines()[0],
+        "TIME     UID   PID     COMM             CAP     NAME                 AUDIT   VERDICT",
+        "{out}"
+    );
+    let allowed = rows_of(&out, root_pid);
+    assert!(
+        allowed.iter().any(|r| r[1..]
+            == [
+                "0",
+                &root_pid.to_string(),
+                "capwl",
+                "0",
+                "CAP_CHOWN",
+                "-",
+                "allow"
+            ]),
+        "{out}"
+    );
+    let denied = rows_of(&out, nobody_pid);
+    assert!(
+        denied.iter().any(|r| r[1..]
+            == [
+                "65534",
+                &nobody_pid.to_string(),
+                "capwl",
+                "0",
+                "CAP_CHOWN",
+                "-",
+                "deny"
+            ]),
+        "{out}"
+    );
+}
+
+#[test]
+fn denied_only() {
+    require_root!();
+    let _g = serial();
+    let (_dir, prog, file) = workload("capabd");
+    let mut t = Tool::attached(&["capable", "-D"], "TIME");
+    let root_pid = chown_as(&prog, &file, 0, "65534");
+    let nobody_pid = chown_as(&prog, &file, 65534, "0");
+    t.expect_line("denial", |l| l.contains(&format!(" {nobody_pid} ")));
+    let out = t.stop();
+    out.assert_ok();
+    assert!(rows_of(&out, root_pid).is_empty(), "{out}");
+    for l in &out.lines()[1..] {
+        assert!(l.contains(" deny"), "{out}");
+    }
+}
