@@ -4,58 +4,9 @@
 
 mod tools_support;
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::Path;
 use tools_support::*;
 
-const READS: usize = 200;
-
-/// A file of `READS` 4 KiB blocks, on disk.
-fn data_file(dir: &TempDir) -> std::path::PathBuf {
-    let path = dir.join("data");
-    let mut f = std::fs::File::create(&path).unwrap();
-    f.write_all(&vec![7u8; READS * 4096]).unwrap();
-    f.sync_all().unwrap();
-    path
-}
-
-/// Reads every block of `path` with O_DIRECT (no page cache: one block
-/// I/O per read).
-fn direct_reads(path: &Path) {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)
-        .unwrap();
-    let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();
-    let buf = unsafe { std::alloc::alloc(layout) };
-    for i in 0..READS {
-        let n = unsafe {
-            libc::pread(
-                std::os::fd::AsRawFd::as_raw_fd(&f),
-                buf.cast(),
-                4096,
-                (i * 4096) as libc::off_t,
-            )
-        };
-        assert_eq!(n, 4096, "O_DIRECT read");
-    }
-    unsafe { std::alloc::dealloc(buf, layout) };
-}
-
-/// The name of the disk holding `path` (the whole disk for a partition).
-fn disk_of(path: &Path) -> String {
-    let dev = std::fs::metadata(path).unwrap().dev();
-    let (major, minor) = (libc::major(dev), libc::minor(dev));
-    let sys = std::fs::canonicalize(format!("/sys/dev/block/{major}:{minor}")).unwrap();
-    let disk = if sys.join("partition").exists() {
-        sys.parent().unwrap().to_path_buf()
-    } else {
-        sys
-    };
-    disk.file_name().unwrap().to_string_lossy().into_owned()
-}
+use tools_support::disk::{data_file, direct_reads, disk_of, READS};
 
 /// The (low, high, count) rows of a BCC histogram block.
 fn hist_rows(block: &str) -> Vec<(u64, u64, u64)> {

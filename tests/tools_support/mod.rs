@@ -9,6 +9,8 @@
 #[path = "../common/fixture.rs"]
 mod fixture;
 
+pub mod disk;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -14,6 +14,7 @@
 //! let code = scry_tools::run(tool, &params, &env, &mut std::io::stdout());
 //! ```
 
+pub mod block;
 pub mod counts;
 pub mod hists;
 pub mod params;
@@ -39,6 +40,7 @@ static ALL: &[&Tool] = &[
     &tools::opensnoop::TOOL,
     &tools::execsnoop::TOOL,
     &tools::biolatency::TOOL,
+    &tools::biosnoop::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

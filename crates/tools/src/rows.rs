@@ -32,7 +32,12 @@ impl<'a> RowPrinter<'a> {
         let columns = plan
             .columns
             .iter()
-            .filter(|c| c.when.is_none_or(|f| params.on(f)))
+            .filter(|c| {
+                c.when.is_none_or(|f| match f.strip_prefix('!') {
+                    Some(off) => !params.on(off),
+                    None => params.on(f),
+                })
+            })
             .collect();
         RowPrinter {
             plan,

@@ -52,12 +52,26 @@ fn install_signal_handlers() {
 
 /// The local time of day, `HH:MM:SS`.
 pub fn clock_time() -> String {
-    // SAFETY: time() and localtime_r() with valid out-parameters.
+    clock_time_ms()[..8].to_string()
+}
+
+/// The local time as HH:MM:SS.mmm (biosnoop's TIMESTAMP).
+pub fn clock_time_ms() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // SAFETY: localtime_r() with valid in and out parameters.
     unsafe {
-        let t = libc::time(std::ptr::null_mut());
+        let t = now.as_secs() as libc::time_t;
         let mut tm: libc::tm = std::mem::zeroed();
         libc::localtime_r(&t, &mut tm);
-        format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
+        format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            tm.tm_hour,
+            tm.tm_min,
+            tm.tm_sec,
+            now.subsec_millis()
+        )
     }
 }
 

@@ -1,5 +1,6 @@
 //! biolatency: block I/O latency histograms (BCC libbpf-tools' layout).
 
+use crate::block::{disk_name, rwbs_flags};
 use crate::params::Params;
 use crate::spec::*;
 use scry_output::Value;
@@ -154,75 +155,4 @@ fn key_json(key: &Value, p: &Params) -> Vec<(&'static str, String)> {
         v.push(("flags", scry_output::json_string(&rwbs_flags(&f.to_text()))));
     }
     v
-}
-
-/// A kernel `dev_t` (major << 20 | minor) as its disk's name, from
-/// /sys/dev/block; "Unknown" as BCC prints it.
-pub fn disk_name(dev: &Value) -> String {
-    let Some(n) = dev.int_bits() else {
-        return "Unknown".into();
-    };
-    let (major, minor) = (n >> 20, n & 0xfffff);
-    std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/uevent"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("DEVNAME=").map(str::to_string))
-        })
-        .unwrap_or_else(|| "Unknown".into())
-}
-
-/// The block tracepoints' `rwbs` text as libbpf-tools names the request
-/// flags: `WS` is `Sync-Write`, `FWFS` is `PreFlush-FUA-Sync-Write`.
-pub fn rwbs_flags(rwbs: &str) -> String {
-    let mut chars = rwbs.chars().peekable();
-    let mut preflush = false;
-    // A leading F is a preflush when an operation follows.
-    if rwbs.len() > 1 && chars.peek() == Some(&'F') {
-        preflush = true;
-        chars.next();
-    }
-    let op = match chars.next() {
-        Some('R') => "Read",
-        Some('W') => "Write",
-        Some('F') => "Flush",
-        Some('D') => "Discard",
-        Some('E') => "SecureErase",
-        Some('N') | None => "Unknown",
-        Some(_) => "Unknown",
-    };
-    let rest: String = chars.collect();
-    let mut s = String::new();
-    if rest.contains('A') {
-        s.push_str("ReadAhead-");
-    }
-    if preflush {
-        s.push_str("PreFlush-");
-    }
-    if rest.contains('F') {
-        s.push_str("FUA-");
-    }
-    if rest.contains('M') {
-        s.push_str("Metadata-");
-    }
-    if rest.contains('S') {
-        s.push_str("Sync-");
-    }
-    s.push_str(op);
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rwbs_flags;
-
-    #[test]
-    fn rwbs_names() {
-        assert_eq!(rwbs_flags("R"), "Read");
-        assert_eq!(rwbs_flags("WS"), "Sync-Write");
-        assert_eq!(rwbs_flags("FWFS"), "PreFlush-FUA-Sync-Write");
-        assert_eq!(rwbs_flags("RA"), "ReadAhead-Read");
-        assert_eq!(rwbs_flags("F"), "Flush");
-        assert_eq!(rwbs_flags("WM"), "Metadata-Write");
-    }
 }

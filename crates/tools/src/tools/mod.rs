@@ -3,6 +3,7 @@
 
 pub mod bashreadline;
 pub mod biolatency;
+pub mod biosnoop;
 pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
