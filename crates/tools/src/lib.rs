@@ -41,6 +41,7 @@ static ALL: &[&Tool] = &[
     &tools::execsnoop::TOOL,
     &tools::biolatency::TOOL,
     &tools::biosnoop::TOOL,
+    &tools::bitesize::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

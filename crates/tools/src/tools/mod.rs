@@ -4,6 +4,7 @@
 pub mod bashreadline;
 pub mod biolatency;
 pub mod biosnoop;
+pub mod bitesize;
 pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
