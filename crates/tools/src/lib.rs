@@ -23,6 +23,7 @@ pub mod runner;
 pub mod select;
 pub mod spec;
 pub mod syscalls;
+pub mod table;
 pub mod template;
 mod tools;
 
@@ -42,6 +43,7 @@ static ALL: &[&Tool] = &[
     &tools::biolatency::TOOL,
     &tools::biosnoop::TOOL,
     &tools::bitesize::TOOL,
+    &tools::biopattern::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,
@@ -73,6 +75,40 @@ pub fn show(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<String
     ))
 }
 
+/// Runs the chosen plan with its output plan's printer.
+fn run_output(
+    output: &'static Output,
+    chosen: &mut select::Chosen,
+    params: &mut Params,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    match output {
+        Output::Rows(r) => {
+            let mut p = rows::RowPrinter::new(r, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Hists(h) => {
+            let mut p = hists::HistPrinter::new(h, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Counts(c) => {
+            let mut p = counts::CountPrinter::new(c, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Table(t) => {
+            if t.default_interval > 0 && !params.on("interval") {
+                *params = params.clone().int("interval", t.default_interval as i64);
+            }
+            let mut p = table::TablePrinter::new(t, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Switch(flag, on, off) => {
+            let which = if params.on(flag) { on } else { off };
+            run_output(which, chosen, params, out)
+        }
+    }
+}
+
 /// Picks a plan, attaches, runs until Ctrl-C / -d / count; prints errors
 /// on stderr (one line) and returns the exit code.
 pub fn run(tool: &'static Tool, params: &Params, env: &SysEnv, out: &mut dyn Write) -> i32 {
@@ -95,20 +131,8 @@ pub fn run(tool: &'static Tool, params: &Params, env: &SysEnv, out: &mut dyn Wri
             select::probes(&chosen.session).join(", ")
         );
     }
-    let result = match &tool.output {
-        Output::Rows(r) => {
-            let mut p = rows::RowPrinter::new(r, params);
-            runner::run(&mut chosen, params, &mut p, out)
-        }
-        Output::Hists(h) => {
-            let mut p = hists::HistPrinter::new(h, params);
-            runner::run(&mut chosen, params, &mut p, out)
-        }
-        Output::Counts(c) => {
-            let mut p = counts::CountPrinter::new(c, params);
-            runner::run(&mut chosen, params, &mut p, out)
-        }
-    };
+    let mut params = params.clone();
+    let result = run_output(&tool.output, &mut chosen, &mut params, out);
     match result {
         Ok(code) => code,
         Err(e) => {

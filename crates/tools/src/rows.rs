@@ -27,18 +27,23 @@ pub fn pad(value: &str, width: i32) -> String {
     }
 }
 
+/// The columns shown with these flags (`when`: shown with the flag;
+/// `!flag`: hidden by it).
+pub fn visible<'a>(columns: &'a [Column], params: &Params) -> Vec<&'a Column> {
+    columns
+        .iter()
+        .filter(|c| {
+            c.when.is_none_or(|f| match f.strip_prefix('!') {
+                Some(off) => !params.on(off),
+                None => params.on(f),
+            })
+        })
+        .collect()
+}
+
 impl<'a> RowPrinter<'a> {
     pub fn new(plan: &'a Rows, params: &'a Params) -> RowPrinter<'a> {
-        let columns = plan
-            .columns
-            .iter()
-            .filter(|c| {
-                c.when.is_none_or(|f| match f.strip_prefix('!') {
-                    Some(off) => !params.on(off),
-                    None => params.on(f),
-                })
-            })
-            .collect();
+        let columns = visible(plan.columns, params);
         RowPrinter {
             plan,
             params,

@@ -180,6 +180,12 @@ pub enum Output {
     Hists(Hists),
     /// A top-N table of counts read from maps every interval (syscount).
     Counts(Counts),
+    /// Rows joined from count/sum maps every interval (biopattern,
+    /// vfsstat, hardirqs).
+    Table(Table),
+    /// One output when the flag is given, the other when not (hardirqs
+    /// `-d`: histograms instead of totals).
+    Switch(&'static str, &'static Output, &'static Output),
 }
 
 /// One value of a row.
@@ -317,6 +323,30 @@ pub struct Counts {
     pub key_text: fn(&Value, &Params) -> String,
     /// The key's fields in `--json`.
     pub key_json: fn(&Value, &Params) -> Vec<(&'static str, String)>,
+}
+
+/// Table output: every interval, the entries of `maps` (count or sum
+/// aggregations, or plain values) joined by key into rows; each row has a
+/// field per map (named without its `@`), the key's parts, `time` and
+/// `interval_s` (seconds).
+pub struct Table {
+    /// "Tracing ..." (nothing printed when empty).
+    pub tracing: &'static str,
+    pub maps: &'static [&'static str],
+    /// The names of the key's parts (none: one row per interval).
+    pub key: &'static [&'static str],
+    pub columns: &'static [Column],
+    /// Computes the derived fields (names, rates, percentages); false
+    /// drops the row.
+    pub finish: fn(&mut Row, &Params) -> bool,
+    pub order: Option<fn(&Row, &Row) -> std::cmp::Ordering>,
+    /// The header over every interval's rows (after an optional `-T`
+    /// timestamp), or once at the start.
+    pub header_every_interval: bool,
+    /// Printed before every interval (BCC's blank line).
+    pub interval_header: &'static str,
+    /// The interval when none is given (vfsstat: 1 s); 0 for "at the end".
+    pub default_interval: u64,
 }
 
 impl Flag {

@@ -3,6 +3,7 @@
 
 pub mod bashreadline;
 pub mod biolatency;
+pub mod biopattern;
 pub mod biosnoop;
 pub mod bitesize;
 pub mod capable;
