@@ -44,6 +44,7 @@ static ALL: &[&Tool] = &[
     &tools::biosnoop::TOOL,
     &tools::bitesize::TOOL,
     &tools::biopattern::TOOL,
+    &tools::vfsstat::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

@@ -328,7 +328,8 @@ pub struct Counts {
 /// Table output: every interval, the entries of `maps` (count or sum
 /// aggregations, or plain values) joined by key into rows; each row has a
 /// field per map (named without its `@`), the key's parts, `time` and
-/// `interval_s` (seconds).
+/// `interval_s` (the seconds the interval really lasted). A `TIME`
+/// column is left out of --json, whose objects have their time.
 pub struct Table {
     /// "Tracing ..." (nothing printed when empty).
     pub tracing: &'static str,

@@ -14,7 +14,8 @@ pub struct TablePrinter<'a> {
     plan: &'a Table,
     params: &'a Params,
     columns: Vec<&'a Column>,
-    interval_s: f64,
+    /// The start of the interval being counted.
+    since: std::time::Instant,
 }
 
 /// A map entry's value as one number.
@@ -30,20 +31,20 @@ fn number(a: &Agg) -> i64 {
 
 impl<'a> TablePrinter<'a> {
     pub fn new(plan: &'a Table, params: &'a Params) -> TablePrinter<'a> {
-        let interval = params
-            .get_int("interval")
-            .unwrap_or(plan.default_interval as i64);
         TablePrinter {
             plan,
             params,
             columns: visible(plan.columns, params),
-            interval_s: interval.max(1) as f64,
+            since: std::time::Instant::now(),
         }
     }
 
     /// The interval's rows: one per key, a field per map (0 where a map
     /// has no entry for the key), then the tool's derived fields.
-    fn rows(&self, session: &Session) -> Result<Vec<Row>, String> {
+    fn rows(&mut self, session: &Session) -> Result<Vec<Row>, String> {
+        // The interval as it was (the last one may be cut short by Ctrl-C).
+        let interval_s = self.since.elapsed().as_secs_f64();
+        self.since = std::time::Instant::now();
         let mut keyed: Vec<(Option<Value>, Row)> = Vec::new();
         for map in self.plan.maps {
             let dump = read_map(session, map)?;
@@ -73,7 +74,7 @@ impl<'a> TablePrinter<'a> {
                 }
             }
             row.push(("time", Cell::Text(clock_time())));
-            row.push(("interval_s", Cell::Num(self.interval_s, 0)));
+            row.push(("interval_s", Cell::Num(interval_s, 3)));
             if (self.plan.finish)(&mut row, self.params) {
                 rows.push(row);
             }
@@ -139,7 +140,8 @@ impl<'a> TablePrinter<'a> {
                 let fields: Vec<String> = self
                     .columns
                     .iter()
-                    .filter(|c| c.field != "time")
+                    // The time is the object's.
+                    .filter(|c| c.header != "TIME")
                     .map(|c| {
                         let v = field(row, c.field).map_or("null".to_string(), Cell::json);
                         format!("\"{}\": {v}", c.field)
@@ -158,6 +160,7 @@ impl<'a> TablePrinter<'a> {
 
 impl Printer for TablePrinter<'_> {
     fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.since = std::time::Instant::now();
         if self.params.json {
             eprintln!("{}", self.plan.tracing);
             return Ok(());

@@ -19,3 +19,4 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpretrans;
 pub mod threadsnoop;
+pub mod vfsstat;
