@@ -45,6 +45,8 @@ static ALL: &[&Tool] = &[
     &tools::bitesize::TOOL,
     &tools::biopattern::TOOL,
     &tools::vfsstat::TOOL,
+    &tools::irqs::HARDIRQS,
+    &tools::irqs::SOFTIRQS,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

@@ -28,14 +28,16 @@ pub fn pad(value: &str, width: i32) -> String {
 }
 
 /// The columns shown with these flags (`when`: shown with the flag;
-/// `!flag`: hidden by it).
+/// `!flag`: hidden by it; `a,!b`: all of them).
 pub fn visible<'a>(columns: &'a [Column], params: &Params) -> Vec<&'a Column> {
     columns
         .iter()
         .filter(|c| {
-            c.when.is_none_or(|f| match f.strip_prefix('!') {
-                Some(off) => !params.on(off),
-                None => params.on(f),
+            c.when.is_none_or(|conds| {
+                conds.split(',').all(|f| match f.strip_prefix('!') {
+                    Some(off) => !params.on(off),
+                    None => params.on(f),
+                })
             })
         })
         .collect()

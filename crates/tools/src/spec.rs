@@ -292,8 +292,8 @@ pub struct Column {
     pub field: &'static str,
     /// printf-style width: negative left-aligns; 0 for the last column.
     pub width: i32,
-    /// The flag that shows this column (`!flag`: that hides it), or
-    /// `None` for always.
+    /// The flag that shows this column (`!flag`: that hides it;
+    /// `a,!b`: all of these), or `None` for always.
     pub when: Option<&'static str>,
 }
 

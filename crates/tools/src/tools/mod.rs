@@ -10,6 +10,7 @@ pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod gethostlatency;
+pub mod irqs;
 pub mod killsnoop;
 pub mod oomkill;
 pub mod opensnoop;
