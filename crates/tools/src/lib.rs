@@ -47,6 +47,7 @@ static ALL: &[&Tool] = &[
     &tools::vfsstat::TOOL,
     &tools::irqs::HARDIRQS,
     &tools::irqs::SOFTIRQS,
+    &tools::runqslower::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

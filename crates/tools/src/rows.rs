@@ -56,6 +56,26 @@ impl<'a> RowPrinter<'a> {
         }
     }
 
+    /// The "Tracing ..." line, `{name=default}` replaced by the value of
+    /// the flag or positional `name`.
+    pub fn tracing(&self) -> String {
+        let mut text = self.plan.tracing.to_string();
+        while let Some(start) = text.find('{') {
+            let Some(len) = text[start..].find('}') else {
+                break;
+            };
+            let inner = &text[start + 1..start + len];
+            let (name, default) = inner.split_once('=').unwrap_or((inner, ""));
+            let value = match self.params.values.get(name) {
+                Some(crate::params::Param::Int(v)) => v.to_string(),
+                Some(crate::params::Param::Text(t)) => t.clone(),
+                _ => default.to_string(),
+            };
+            text.replace_range(start..start + len + 1, &value);
+        }
+        text
+    }
+
     /// The header line, newline included; none when no column has a
     /// header (tools that print sentences, like oomkill).
     pub fn header(&self) -> String {
@@ -138,11 +158,11 @@ impl Printer for RowPrinter<'_> {
     fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         self.start = Instant::now();
         if self.params.json {
-            eprintln!("{}", self.plan.tracing);
+            eprintln!("{}", self.tracing());
             return Ok(());
         }
         if self.plan.announce {
-            writeln!(out, "{}", self.plan.tracing)?;
+            writeln!(out, "{}", self.tracing())?;
         }
         out.write_all(self.header().as_bytes())
     }

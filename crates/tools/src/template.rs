@@ -100,6 +100,15 @@ pub fn slot_texts(tool: &Tool, params: &Params) -> Result<BTreeMap<&'static str,
     for f in tool.flags {
         apply(&f.effect, f.kind, params.values.get(f.long), &mut vals)?;
     }
+    // A positional with a text slot of its name sets it (runqslower's
+    // min_us); the others (interval, count) are the runner's.
+    for p in tool.positionals {
+        if let Some(Param::Int(v)) = params.values.get(p.name) {
+            if tool.slots.iter().any(|s| s.name == p.name) {
+                vals.texts.insert(p.name, v.to_string());
+            }
+        }
+    }
     let mut out = BTreeMap::new();
     for s in tool.slots {
         let conds = vals.conds.remove(s.name).unwrap_or_default();

@@ -15,6 +15,7 @@ pub mod killsnoop;
 pub mod oomkill;
 pub mod opensnoop;
 pub mod runqlat;
+pub mod runqslower;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
