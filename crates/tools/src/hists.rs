@@ -102,10 +102,17 @@ fn key_order(a: &Option<Value>, b: &Option<Value>) -> std::cmp::Ordering {
 impl Printer for HistPrinter<'_> {
     fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         if self.params.json {
-            eprintln!("{}", self.plan.tracing);
+            eprintln!(
+                "{}",
+                crate::spec::tracing_text(self.plan.tracing, self.params)
+            );
             Ok(())
         } else {
-            writeln!(out, "{}", self.plan.tracing)
+            writeln!(
+                out,
+                "{}",
+                crate::spec::tracing_text(self.plan.tracing, self.params)
+            )
         }
     }
 

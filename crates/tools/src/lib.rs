@@ -48,6 +48,7 @@ static ALL: &[&Tool] = &[
     &tools::irqs::HARDIRQS,
     &tools::irqs::SOFTIRQS,
     &tools::runqslower::TOOL,
+    &tools::cpudist::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

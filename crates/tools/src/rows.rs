@@ -56,24 +56,9 @@ impl<'a> RowPrinter<'a> {
         }
     }
 
-    /// The "Tracing ..." line, `{name=default}` replaced by the value of
-    /// the flag or positional `name`.
+    /// The "Tracing ..." line with this run's parameters.
     pub fn tracing(&self) -> String {
-        let mut text = self.plan.tracing.to_string();
-        while let Some(start) = text.find('{') {
-            let Some(len) = text[start..].find('}') else {
-                break;
-            };
-            let inner = &text[start + 1..start + len];
-            let (name, default) = inner.split_once('=').unwrap_or((inner, ""));
-            let value = match self.params.values.get(name) {
-                Some(crate::params::Param::Int(v)) => v.to_string(),
-                Some(crate::params::Param::Text(t)) => t.clone(),
-                _ => default.to_string(),
-            };
-            text.replace_range(start..start + len + 1, &value);
-        }
-        text
+        crate::spec::tracing_text(self.plan.tracing, self.params)
     }
 
     /// The header line, newline included; none when no column has a

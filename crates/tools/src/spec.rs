@@ -511,3 +511,47 @@ pub const INTERVAL_COUNT: &[Positional] = &[
         help: "Number of outputs",
     },
 ];
+
+/// A "Tracing ..." line with the run's parameters: `{name=default}` is
+/// the value of the flag or positional `name`; `{flag?yes:no}` depends on
+/// whether the flag is given.
+pub fn tracing_text(template: &str, params: &Params) -> String {
+    let mut text = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        text.push_str(&rest[..start]);
+        let inner = &rest[start + 1..start + len];
+        if let Some((flag, choices)) = inner.split_once('?') {
+            let (yes, no) = choices.split_once(':').unwrap_or((choices, ""));
+            text.push_str(if params.on(flag) { yes } else { no });
+        } else {
+            let (name, default) = inner.split_once('=').unwrap_or((inner, ""));
+            match params.values.get(name) {
+                Some(crate::params::Param::Int(v)) => text.push_str(&v.to_string()),
+                Some(crate::params::Param::Text(t)) => text.push_str(t),
+                _ => text.push_str(default),
+            }
+        }
+        rest = &rest[start + len + 1..];
+    }
+    text.push_str(rest);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tracing_text;
+    use crate::params::Params;
+
+    #[test]
+    fn tracing_lines() {
+        let p = Params::new().int("min_us", 500).switch("offcpu");
+        assert_eq!(tracing_text("over {min_us=10000} us", &p), "over 500 us");
+        assert_eq!(tracing_text("over {x=10000} us", &p), "over 10000 us");
+        assert_eq!(tracing_text("{offcpu?off:on}-CPU", &p), "off-CPU");
+        assert_eq!(tracing_text("{tids?off:on}-CPU {", &p), "on-CPU {");
+    }
+}

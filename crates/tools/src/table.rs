@@ -162,11 +162,18 @@ impl Printer for TablePrinter<'_> {
     fn start(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         self.since = std::time::Instant::now();
         if self.params.json {
-            eprintln!("{}", self.plan.tracing);
+            eprintln!(
+                "{}",
+                crate::spec::tracing_text(self.plan.tracing, self.params)
+            );
             return Ok(());
         }
         if !self.plan.tracing.is_empty() {
-            writeln!(out, "{}", self.plan.tracing)?;
+            writeln!(
+                out,
+                "{}",
+                crate::spec::tracing_text(self.plan.tracing, self.params)
+            )?;
         }
         if !self.plan.header_every_interval {
             out.write_all(self.header().as_bytes())?;

@@ -7,6 +7,7 @@ pub mod biopattern;
 pub mod biosnoop;
 pub mod bitesize;
 pub mod capable;
+pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod gethostlatency;
