@@ -22,6 +22,7 @@ pub mod rows;
 pub mod runner;
 pub mod select;
 pub mod spec;
+pub mod stacks;
 pub mod syscalls;
 pub mod table;
 pub mod template;
@@ -49,6 +50,7 @@ static ALL: &[&Tool] = &[
     &tools::irqs::SOFTIRQS,
     &tools::runqslower::TOOL,
     &tools::cpudist::TOOL,
+    &tools::profile::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,
@@ -105,6 +107,10 @@ fn run_output(
                 *params = params.clone().int("interval", t.default_interval as i64);
             }
             let mut p = table::TablePrinter::new(t, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Stacks(st) => {
+            let mut p = stacks::StackPrinter::new(st, params);
             runner::run(chosen, params, &mut p, out)
         }
         Output::Switch(flag, on, off) => {

@@ -183,6 +183,8 @@ pub enum Output {
     /// Rows joined from count/sum maps every interval (biopattern,
     /// vfsstat, hardirqs).
     Table(Table),
+    /// Stacks with their counts or times (profile, offcputime).
+    Stacks(Stacks),
     /// One output when the flag is given, the other when not (hardirqs
     /// `-d`: histograms instead of totals).
     Switch(&'static str, &'static Output, &'static Output),
@@ -348,6 +350,18 @@ pub struct Table {
     pub interval_header: &'static str,
     /// The interval when none is given (vfsstat: 1 s); 0 for "at the end".
     pub default_interval: u64,
+}
+
+/// Stack output: `map` is keyed by (kernel stack, user stack, comm, pid)
+/// (a stack left out is the integer 0) and holds a count or a sum.
+/// `folded` (-f) prints folded lines, `delimited` (-d) puts `-` between
+/// user and kernel frames in them.
+pub struct Stacks {
+    /// The "Sampling ..." / "Tracing ..." line for these flags.
+    pub tracing: fn(&Params) -> String,
+    pub map: &'static str,
+    /// The value's name in --json (`samples`, `us`).
+    pub value_name: &'static str,
 }
 
 impl Flag {

@@ -15,6 +15,7 @@ pub mod irqs;
 pub mod killsnoop;
 pub mod oomkill;
 pub mod opensnoop;
+pub mod profile;
 pub mod runqlat;
 pub mod runqslower;
 pub mod statsnoop;
