@@ -51,6 +51,7 @@ static ALL: &[&Tool] = &[
     &tools::runqslower::TOOL,
     &tools::cpudist::TOOL,
     &tools::profile::TOOL,
+    &tools::offcputime::TOOL,
     &tools::runqlat::TOOL,
     &tools::syscount::TOOL,
     &tools::killsnoop::TOOL,

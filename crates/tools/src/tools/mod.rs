@@ -13,6 +13,7 @@ pub mod exitsnoop;
 pub mod gethostlatency;
 pub mod irqs;
 pub mod killsnoop;
+pub mod offcputime;
 pub mod oomkill;
 pub mod opensnoop;
 pub mod profile;
