@@ -108,9 +108,60 @@ pub fn bcc_log2_json(slots: &[u64]) -> String {
     format!("[{}]", items.join(", "))
 }
 
+/// BCC's linear histogram block (runqlen): only the rows from the first
+/// to the last non-empty value, empty rows left out, as libbpf-tools'
+/// `print_linear_hist` prints them; `vals[i]` counts `base + i * step`.
+pub fn bcc_linear_text(vals: &[u64], base: i64, step: i64, unit: &str) -> String {
+    let max = vals.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        return String::new();
+    }
+    let mut s = format!("     {unit:<13} : count     distribution\n");
+    for (i, &v) in vals.iter().enumerate().filter(|(_, v)| **v > 0) {
+        let stars = (v * 40 / max) as usize;
+        s.push_str(&format!(
+            "        {:<10} : {:<8} |{:<40}|\n",
+            base + i as i64 * step,
+            v,
+            "*".repeat(stars)
+        ));
+    }
+    s
+}
+
+/// A linear histogram as JSON: `[{"value": v, "count": c}, ...]`, the
+/// non-empty values only.
+pub fn bcc_linear_json(vals: &[u64], base: i64, step: i64) -> String {
+    let items: Vec<String> = vals
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, c)| format!("{{\"value\": {}, \"count\": {c}}}", base + i as i64 * step))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linear_rows() {
+        let text = bcc_linear_text(&[0, 5, 0, 10], 0, 1, "runqlen");
+        assert_eq!(
+            text,
+            format!(
+                "     runqlen       : count     distribution\n        1          : 5        |{:<40}|\n        3          : 10       |{}|\n",
+                "*".repeat(20),
+                "*".repeat(40)
+            )
+        );
+        assert_eq!(bcc_linear_text(&[0, 0], 0, 1, "x"), "");
+        assert_eq!(
+            bcc_linear_json(&[0, 2], 0, 1),
+            "[{\"value\": 1, \"count\": 2}]"
+        );
+    }
 
     #[test]
     fn slots_from_bpftrace_buckets() {

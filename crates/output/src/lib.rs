@@ -17,7 +17,9 @@ pub mod printf;
 pub mod time;
 pub mod value;
 
-pub use bcc_hist::{bcc_log2_json, bcc_log2_text, bcc_slot_range, bcc_slots};
+pub use bcc_hist::{
+    bcc_linear_json, bcc_linear_text, bcc_log2_json, bcc_log2_text, bcc_slot_range, bcc_slots,
+};
 pub use events::*;
 pub use hist::{
     format_int_human, hist_label, hist_len, hist_range, lhist_bucket, lhist_index_label, lhist_len,

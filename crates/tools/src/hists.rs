@@ -5,12 +5,62 @@
 use crate::params::Params;
 use crate::runner::{clear_map, clock_time, read_map, Printer};
 use crate::spec::Hists;
-use scry_output::{bcc_log2_json, bcc_log2_text, bcc_slots, Agg, Value};
+use scry_output::{
+    bcc_linear_json, bcc_linear_text, bcc_log2_json, bcc_log2_text, bcc_slots, Agg, Value,
+};
 use scry_runtime::session::Session;
 use std::io::Write;
 
-/// One histogram: its key (none for a plain `@usecs`) and BCC slots.
-pub type Keyed = (Option<Value>, Vec<u64>);
+/// One histogram: its key (none for a plain `@usecs`) and its slots:
+/// BCC's log2 slots, or (for an `lhist()`) the counts of each value
+/// from the first one and the step.
+pub struct Keyed {
+    pub key: Option<Value>,
+    pub slots: Vec<u64>,
+    pub linear: Option<(i64, i64)>,
+}
+
+impl Keyed {
+    fn from_agg(key: Option<Value>, agg: Agg) -> Option<Keyed> {
+        match agg {
+            Agg::Hist(h) => Some(Keyed {
+                key,
+                slots: bcc_slots(&h),
+                linear: None,
+            }),
+            Agg::Lhist(l) => {
+                // Drop the below-min bucket, fold the above-max one into
+                // the last value.
+                let mut slots: Vec<u64> = l.buckets.iter().skip(1).copied().collect();
+                if let Some(over) = slots.pop() {
+                    if let Some(last) = slots.last_mut() {
+                        *last += over;
+                    }
+                }
+                Some(Keyed {
+                    key,
+                    slots,
+                    linear: Some((l.min, l.step)),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn text(&self, unit: &str) -> String {
+        match self.linear {
+            Some((base, step)) => bcc_linear_text(&self.slots, base, step, unit),
+            None => bcc_log2_text(&self.slots, unit),
+        }
+    }
+
+    fn json(&self) -> String {
+        match self.linear {
+            Some((base, step)) => bcc_linear_json(&self.slots, base, step),
+            None => bcc_log2_json(&self.slots),
+        }
+    }
+}
 
 pub struct HistPrinter<'a> {
     plan: &'a Hists,
@@ -29,12 +79,9 @@ impl<'a> HistPrinter<'a> {
         let mut hists: Vec<Keyed> = dump
             .entries
             .into_iter()
-            .filter_map(|(k, agg)| match agg {
-                Agg::Hist(h) => Some((k, bcc_slots(&h))),
-                _ => None,
-            })
+            .filter_map(|(k, agg)| Keyed::from_agg(k, agg))
             .collect();
-        hists.sort_by(|a, b| key_order(&a.0, &b.0));
+        hists.sort_by(|a, b| key_order(&a.key, &b.key));
         clear_map(session, &map)?;
         Ok(hists)
     }
@@ -46,9 +93,9 @@ impl<'a> HistPrinter<'a> {
         if self.params.on("timestamp") {
             s.push_str(&format!("{:<8}\n", clock_time()));
         }
-        for (key, slots) in hists {
-            s.push_str(&(self.plan.section)(key.as_ref(), self.params));
-            s.push_str(&bcc_log2_text(slots, unit));
+        for h in hists {
+            s.push_str(&(self.plan.section)(h.key.as_ref(), self.params));
+            s.push_str(&h.text(unit));
         }
         s
     }
@@ -58,15 +105,16 @@ impl<'a> HistPrinter<'a> {
         let unit = (self.plan.unit)(self.params);
         let items: Vec<String> = hists
             .iter()
-            .map(|(key, slots)| {
-                let mut fields: Vec<String> = key
+            .map(|h| {
+                let mut fields: Vec<String> = h
+                    .key
                     .as_ref()
                     .map(|k| (self.plan.key_json)(k, self.params))
                     .unwrap_or_default()
                     .into_iter()
                     .map(|(n, v)| format!("\"{n}\": {v}"))
                     .collect();
-                fields.push(format!("\"buckets\": {}", bcc_log2_json(slots)));
+                fields.push(format!("\"buckets\": {}", h.json()));
                 format!("{{{}}}", fields.join(", "))
             })
             .collect();

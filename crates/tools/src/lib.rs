@@ -49,6 +49,7 @@ static ALL: &[&Tool] = &[
     &tools::irqs::HARDIRQS,
     &tools::irqs::SOFTIRQS,
     &tools::runqslower::TOOL,
+    &tools::runqlen::TOOL,
     &tools::cpudist::TOOL,
     &tools::profile::TOOL,
     &tools::offcputime::TOOL,

@@ -18,6 +18,7 @@ pub mod oomkill;
 pub mod opensnoop;
 pub mod profile;
 pub mod runqlat;
+pub mod runqlen;
 pub mod runqslower;
 pub mod statsnoop;
 pub mod syncsnoop;
