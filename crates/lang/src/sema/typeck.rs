@@ -205,8 +205,19 @@ impl<'a> Checker<'a> {
         let before = self.diags.len();
         let mut vt = self.expr(value);
         if vt == Type::None {
-            if self.diags.len() == before {
+            // A call without a value (printf) is the user's mistake; any
+            // other typeless value comes from an error reported earlier
+            // (a variable whose assignment failed).
+            let is_call = matches!(value.kind, ExprKind::Call { .. });
+            if self.diags.len() == before && (is_call || self.diags.is_empty()) {
                 self.error(value.span, "this expression has no value to assign");
+            }
+            // The variable exists now (typeless): its uses are not
+            // reported again as undefined.
+            if let ExprKind::Var(name) = &target.kind {
+                if !self.vars.contains_key(name) {
+                    self.vars.insert(name.clone(), Type::None);
+                }
             }
             return;
         }
@@ -410,6 +421,8 @@ impl<'a> Checker<'a> {
                 let (a, b) = (self.expr(then), self.expr(els));
                 match super::maps::unify(&a, &b) {
                     Some(t) => t,
+                    // Reported where the branch failed.
+                    None if a == Type::None || b == Type::None => Type::None,
                     None => {
                         self.error(
                             span,
