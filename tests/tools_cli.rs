@@ -7,17 +7,6 @@ mod tools_support;
 use std::process::Command;
 use tools_support::*;
 
-const TOOLS: &[&str] = &[
-    "opensnoop",
-    "execsnoop",
-    "biolatency",
-    "runqlat",
-    "syscount",
-    "killsnoop",
-    "exitsnoop",
-    "tcpretrans",
-];
-
 fn scry(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_scry"))
         .args(args)
@@ -40,11 +29,25 @@ fn listing_names_every_tool_with_its_summary() {
         lines[0].starts_with("Tools (run: scry tool NAME [FLAGS]"),
         "{out}"
     );
-    for (line, name) in lines[1..].iter().zip(TOOLS) {
+    let tools = scry_tools::all();
+    for (line, tool) in lines[1..].iter().zip(tools) {
+        let name = tool.name;
         assert!(line.starts_with(&format!("  {name} ")), "{out}");
+        assert!(line.ends_with(tool.summary), "{out}");
         assert!(line.len() > name.len() + 20, "no summary: {line}");
     }
-    assert_eq!(lines.len(), TOOLS.len() + 1, "{out}");
+    assert_eq!(lines.len(), tools.len() + 1, "{out}");
+    // The suite's tools, BCC's names.
+    for name in [
+        "opensnoop",
+        "execsnoop",
+        "biolatency",
+        "runqlat",
+        "profile",
+        "offcputime",
+    ] {
+        assert!(tools.iter().any(|t| t.name == name), "{name} missing");
+    }
 }
 
 #[test]
@@ -86,7 +89,8 @@ fn shown_scripts_run_as_they_are() {
     require_root!();
     let _g = serial();
     let dir = TempDir::new("show");
-    for name in TOOLS {
+    for tool in scry_tools::all() {
+        let name = tool.name;
         let out = scry(&["tool", "--show", name]);
         out.assert_ok();
         assert!(

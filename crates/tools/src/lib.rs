@@ -39,32 +39,38 @@ pub fn all() -> &'static [&'static Tool] {
 }
 
 static ALL: &[&Tool] = &[
+    // Files and processes.
     &tools::opensnoop::TOOL,
     &tools::execsnoop::TOOL,
+    &tools::exitsnoop::TOOL,
+    &tools::statsnoop::TOOL,
+    &tools::killsnoop::TOOL,
+    &tools::threadsnoop::TOOL,
+    &tools::syncsnoop::TOOL,
+    &tools::filelife::TOOL,
+    &tools::vfsstat::TOOL,
+    &tools::bashreadline::TOOL,
+    // Block I/O.
     &tools::biolatency::TOOL,
     &tools::biosnoop::TOOL,
     &tools::bitesize::TOOL,
     &tools::biopattern::TOOL,
-    &tools::vfsstat::TOOL,
+    // CPU and scheduling.
+    &tools::runqlat::TOOL,
+    &tools::runqlen::TOOL,
+    &tools::runqslower::TOOL,
+    &tools::cpudist::TOOL,
+    &tools::offcputime::TOOL,
+    &tools::profile::TOOL,
     &tools::irqs::HARDIRQS,
     &tools::irqs::SOFTIRQS,
-    &tools::runqslower::TOOL,
-    &tools::runqlen::TOOL,
-    &tools::cpudist::TOOL,
-    &tools::profile::TOOL,
-    &tools::offcputime::TOOL,
-    &tools::runqlat::TOOL,
-    &tools::syscount::TOOL,
-    &tools::killsnoop::TOOL,
-    &tools::exitsnoop::TOOL,
+    // Network.
     &tools::tcpretrans::TOOL,
-    &tools::statsnoop::TOOL,
-    &tools::syncsnoop::TOOL,
-    &tools::threadsnoop::TOOL,
-    &tools::bashreadline::TOOL,
-    &tools::gethostlatency::TOOL,
+    // Memory and more.
     &tools::oomkill::TOOL,
     &tools::capable::TOOL,
+    &tools::gethostlatency::TOOL,
+    &tools::syscount::TOOL,
 ];
 
 /// A tool by name.

@@ -99,17 +99,27 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The plan that would be tried first (for `--show`): the first one not
-/// excluded whose needs are met, else the first not excluded.
+/// The plan that would run (for `--show`): the first one not excluded
+/// whose needs are met and whose script compiles here (loading is not
+/// tried), else the first whose needs are met, else the first not
+/// excluded.
 pub fn preferred(tool: &Tool, params: &Params, env: &SysEnv) -> Option<&'static Plan> {
     let usable: Vec<&'static Plan> = tool
         .plans
         .iter()
         .filter(|p| excluded(tool, p, params).is_none())
         .collect();
-    usable
+    let met: Vec<&'static Plan> = usable
         .iter()
-        .find(|p| p.needs.iter().all(|n| unmet(*n, env).is_none()))
+        .copied()
+        .filter(|p| p.needs.iter().all(|n| unmet(*n, env).is_none()))
+        .collect();
+    let compiles = |p: &&'static Plan| {
+        script(tool, p, params).is_ok_and(|s| scry_lang::compile(&s, env, &options(tool)).is_ok())
+    };
+    met.iter()
+        .find(|p| compiles(p))
+        .or(met.first())
         .or(usable.first())
         .copied()
 }

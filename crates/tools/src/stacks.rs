@@ -29,7 +29,9 @@ pub struct Sample {
 /// A frame without its offset: `vfs_read+12` is `vfs_read`.
 fn function(frame: &str) -> String {
     match frame.rsplit_once('+') {
-        Some((name, off)) if !name.is_empty() && off.chars().all(|c| c.is_ascii_digit()) => {
+        Some((name, off))
+            if !name.is_empty() && !off.is_empty() && off.chars().all(|c| c.is_ascii_digit()) =>
+        {
             name.to_string()
         }
         _ => frame.to_string(),

@@ -36,9 +36,12 @@ pub static TOOL: Tool = Tool {
             "nsecs - @issued[args.dev, args.sector] >= {} * 1000000",
         ),
         Flag::switch('t', "timestamp", "Print the time of day (HH:MM:SS.mmm)"),
-        Flag::DURATION,
     ],
-    positionals: &[],
+    // -d is the disk, as in BCC: the duration is positional.
+    positionals: &[Positional {
+        name: "duration",
+        help: "Duration of trace, in seconds",
+    }],
     slots: &[
         Slot::predicate("filter"),
         Slot {
@@ -88,6 +91,7 @@ pub static TOOL: Tool = Tool {
     examples: &[
         ("scry tool biosnoop", "trace all block I/O"),
         ("scry tool biosnoop -Q", "include OS queued time"),
+        ("scry tool biosnoop 10", "trace for 10 seconds only"),
         ("scry tool biosnoop -d sdc", "trace sdc only"),
         ("scry tool biosnoop -m 10", "only I/Os slower than 10 ms"),
     ],
