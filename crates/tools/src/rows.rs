@@ -81,7 +81,10 @@ impl<'a> RowPrinter<'a> {
             .columns
             .iter()
             .map(|c| {
-                let v = crate::spec::field(row, c.field).map_or(String::new(), Cell::text);
+                let v = match c.field {
+                    "" => c.header.to_string(),
+                    f => crate::spec::field(row, f).map_or(String::new(), Cell::text),
+                };
                 pad(&v, c.width)
             })
             .collect();
@@ -103,6 +106,7 @@ impl<'a> RowPrinter<'a> {
         let fields: Vec<String> = self
             .columns
             .iter()
+            .filter(|c| !c.field.is_empty())
             .map(|c| {
                 let v = crate::spec::field(row, c.field).map_or("null".to_string(), Cell::json);
                 format!("\"{}\": {v}", c.field)
@@ -167,7 +171,40 @@ impl Printer for RowPrinter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::pad;
+    use super::*;
+    use crate::spec::{Cell, Column, Rows};
+
+    static PLAN: Rows = Rows {
+        tracing: "",
+        announce: false,
+        events: &[],
+        columns: &[
+            Column::when("COMM", "comm", -4, "!wide"),
+            Column::when("COMMAND", "comm", -8, "wide"),
+            Column::new("OLD", "old", -3),
+            Column::literal("->"),
+            Column::new("NEW", "new", 0),
+        ],
+        assemble: None,
+        finish: None,
+    };
+
+    #[test]
+    fn negated_and_literal_columns() {
+        let row = vec![
+            ("comm", Cell::Text("sh".into())),
+            ("old", Cell::Int(1)),
+            ("new", Cell::Int(2)),
+        ];
+        let narrow = Params::new();
+        let p = RowPrinter::new(&PLAN, &narrow);
+        assert_eq!(p.header(), "COMM OLD -> NEW\n");
+        assert_eq!(p.text(&row), "sh   1   -> 2\n");
+        assert_eq!(p.json(&row), "{\"comm\": \"sh\", \"old\": 1, \"new\": 2}\n");
+        let wide = Params::new().switch("wide");
+        let p = RowPrinter::new(&PLAN, &wide);
+        assert_eq!(p.header(), "COMMAND  OLD -> NEW\n");
+    }
 
     #[test]
     fn printf_widths() {

@@ -290,7 +290,8 @@ pub struct Column {
     /// The field it shows; `time` (HH:MM:SS) and `time_s` (seconds since
     /// the start, 3 decimals) are provided by the runner, and `ts_rel`
     /// (seconds since the first event, 9 decimals) when the script gives a
-    /// `ts` field in nanoseconds.
+    /// `ts` field in nanoseconds. Empty for a literal ([`Column::literal`]):
+    /// the header, printed on every row and left out of JSON.
     pub field: &'static str,
     /// printf-style width: negative left-aligns; 0 for the last column.
     pub width: i32,
@@ -451,6 +452,17 @@ impl Column {
             header,
             field,
             width,
+            when: None,
+        }
+    }
+
+    /// Text printed as is in the header and every row (BCC's `>` between
+    /// two addresses); not a field, so not in JSON.
+    pub const fn literal(text: &'static str) -> Column {
+        Column {
+            header: text,
+            field: "",
+            width: 0,
             when: None,
         }
     }
