@@ -16,6 +16,7 @@ const TOOLS: &[&str] = &[
     "killsnoop",
     "exitsnoop",
     "tcpretrans",
+    "tcpconnect",
 ];
 
 fn scry(args: &[&str]) -> Output {

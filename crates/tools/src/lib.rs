@@ -58,6 +58,7 @@ static ALL: &[&Tool] = &[
     &tools::killsnoop::TOOL,
     &tools::exitsnoop::TOOL,
     &tools::tcpretrans::TOOL,
+    &tools::tcpconnect::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

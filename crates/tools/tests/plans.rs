@@ -60,6 +60,7 @@ fn sample(tool: &Tool, long: &str, kind: Kind) -> Params {
             match (tool.name, long) {
                 (_, "signal") => "TERM",
                 (_, "errno") => "ENOENT",
+                (_, "port" | "localport" | "remoteport") => "22,80",
                 _ => "abc",
             },
         ),
