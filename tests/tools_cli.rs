@@ -17,6 +17,7 @@ const TOOLS: &[&str] = &[
     "exitsnoop",
     "tcpretrans",
     "tcpconnect",
+    "tcpaccept",
 ];
 
 fn scry(args: &[&str]) -> Output {

@@ -59,6 +59,7 @@ static ALL: &[&Tool] = &[
     &tools::exitsnoop::TOOL,
     &tools::tcpretrans::TOOL,
     &tools::tcpconnect::TOOL,
+    &tools::tcpaccept::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

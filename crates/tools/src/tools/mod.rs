@@ -24,6 +24,7 @@ pub mod runqslower;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+pub mod tcpaccept;
 pub mod tcpconnect;
 pub mod tcpretrans;
 pub mod threadsnoop;
