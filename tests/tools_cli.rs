@@ -18,6 +18,7 @@ const TOOLS: &[&str] = &[
     "tcpretrans",
     "tcpconnect",
     "tcpaccept",
+    "tcplife",
 ];
 
 fn scry(args: &[&str]) -> Output {

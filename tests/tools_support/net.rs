@@ -48,7 +48,19 @@ fn named<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) 
 /// closes. Returns once both sockets are closed.
 pub fn session(ip: IpAddr, client: &str, server: &str, up: usize, down: usize) -> Session {
     let listener = TcpListener::bind(SocketAddr::new(ip, 0)).expect("listen");
-    let server_port = listener.local_addr().unwrap().port();
+    session_on(listener, client, server, up, down)
+}
+
+/// A [`session`] with a listener of the caller's.
+pub fn session_on(
+    listener: TcpListener,
+    client: &str,
+    server: &str,
+    up: usize,
+    down: usize,
+) -> Session {
+    let addr = listener.local_addr().unwrap();
+    let (ip, server_port) = (addr.ip(), addr.port());
     let (tx, rx) = mpsc::channel();
     let server_name = server.to_string();
     let srv = thread::Builder::new()

@@ -60,6 +60,7 @@ static ALL: &[&Tool] = &[
     &tools::tcpretrans::TOOL,
     &tools::tcpconnect::TOOL,
     &tools::tcpaccept::TOOL,
+    &tools::tcplife::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

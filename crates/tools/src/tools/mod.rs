@@ -26,6 +26,7 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpaccept;
 pub mod tcpconnect;
+pub mod tcplife;
 pub mod tcpretrans;
 pub mod threadsnoop;
 pub mod vfsstat;
