@@ -19,6 +19,7 @@ const TOOLS: &[&str] = &[
     "tcpconnect",
     "tcpaccept",
     "tcplife",
+    "tcpstates",
 ];
 
 fn scry(args: &[&str]) -> Output {

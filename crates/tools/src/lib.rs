@@ -61,6 +61,7 @@ static ALL: &[&Tool] = &[
     &tools::tcpconnect::TOOL,
     &tools::tcpaccept::TOOL,
     &tools::tcplife::TOOL,
+    &tools::tcpstates::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

@@ -28,5 +28,6 @@ pub mod tcpaccept;
 pub mod tcpconnect;
 pub mod tcplife;
 pub mod tcpretrans;
+pub mod tcpstates;
 pub mod threadsnoop;
 pub mod vfsstat;
