@@ -197,6 +197,9 @@ pub enum Cell {
     Text(String),
     /// A number printed with this many decimals (ages, timestamps).
     Num(f64, usize),
+    /// Lines (a kernel stack, one frame each): a tab before each line in
+    /// text, an array of strings in JSON.
+    Lines(Vec<String>),
 }
 
 impl Cell {
@@ -206,6 +209,7 @@ impl Cell {
             Value::Int(i) => Cell::Int(*i),
             Value::UInt(u) => Cell::Int(*u as i64),
             Value::Bool(b) => Cell::Int(*b as i64),
+            Value::Stack(frames) => Cell::Lines(frames.clone()),
             other => Cell::Text(other.to_text()),
         }
     }
@@ -224,6 +228,7 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Num(v, prec) => format!("{v:.prec$}"),
+            Cell::Lines(lines) => lines.iter().map(|l| format!("\t{l}\n")).collect(),
         }
     }
 
@@ -234,6 +239,11 @@ impl Cell {
             Cell::Text(s) => scry_output::json_string(s),
             Cell::Num(v, prec) if v.is_finite() => format!("{v:.prec$}"),
             Cell::Num(..) => "null".to_string(),
+            Cell::Lines(lines) => {
+                let items: Vec<String> =
+                    lines.iter().map(|l| scry_output::json_string(l)).collect();
+                format!("[{}]", items.join(", "))
+            }
         }
     }
 }
@@ -286,6 +296,8 @@ pub struct Assembly {
 
 /// One column: header, field, width and when it is shown.
 pub struct Column {
+    /// The header. A column of lines (a stack) has none: it is printed
+    /// under the row's line rather than in it.
     pub header: &'static str,
     /// The field it shows; `time` (HH:MM:SS) and `time_s` (seconds since
     /// the start, 3 decimals) are provided by the runner, and `ts_rel`
