@@ -20,6 +20,7 @@ const TOOLS: &[&str] = &[
     "tcpaccept",
     "tcplife",
     "tcpstates",
+    "tcpdrop",
 ];
 
 fn scry(args: &[&str]) -> Output {

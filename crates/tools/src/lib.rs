@@ -62,6 +62,7 @@ static ALL: &[&Tool] = &[
     &tools::tcpaccept::TOOL,
     &tools::tcplife::TOOL,
     &tools::tcpstates::TOOL,
+    &tools::tcpdrop::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

@@ -26,6 +26,7 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpaccept;
 pub mod tcpconnect;
+pub mod tcpdrop;
 pub mod tcplife;
 pub mod tcpretrans;
 pub mod tcpstates;
