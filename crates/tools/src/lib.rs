@@ -16,6 +16,7 @@
 
 pub mod block;
 pub mod counts;
+pub mod custom;
 pub mod hists;
 pub mod params;
 pub mod rows;
@@ -118,6 +119,13 @@ fn run_output(
         }
         Output::Stacks(st) => {
             let mut p = stacks::StackPrinter::new(st, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Custom(c) => {
+            if c.default_interval > 0 && !params.on("interval") {
+                *params = params.clone().int("interval", c.default_interval as i64);
+            }
+            let mut p = custom::CustomPrinter::new(c, params);
             runner::run(chosen, params, &mut p, out)
         }
         Output::Switch(flag, on, off) => {

@@ -188,6 +188,9 @@ pub enum Output {
     /// One output when the flag is given, the other when not (hardirqs
     /// `-d`: histograms instead of totals).
     Switch(&'static str, &'static Output, &'static Output),
+    /// An interval output the tool formats itself from the script's maps
+    /// (tcptop: two tables and a load average line).
+    Custom(Custom),
 }
 
 /// One value of a row.
@@ -375,6 +378,17 @@ pub struct Stacks {
     pub map: &'static str,
     /// The value's name in --json (`samples`, `us`).
     pub value_name: &'static str,
+}
+
+/// Interval output formatted by the tool itself (tcptop).
+pub struct Custom {
+    /// "Tracing ..." (see [`tracing_text`]).
+    pub tracing: &'static str,
+    /// The interval when none is given (seconds).
+    pub default_interval: u64,
+    /// One interval's output (text, or JSON with `--json`) from the
+    /// script's maps, which it clears.
+    pub tick: fn(&scry_runtime::session::Session, &Params) -> Result<String, String>,
 }
 
 impl Flag {
