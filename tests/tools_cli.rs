@@ -21,6 +21,7 @@ const TOOLS: &[&str] = &[
     "tcplife",
     "tcpstates",
     "tcpdrop",
+    "tcptop",
 ];
 
 fn scry(args: &[&str]) -> Output {

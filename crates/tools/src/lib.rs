@@ -64,6 +64,7 @@ static ALL: &[&Tool] = &[
     &tools::tcplife::TOOL,
     &tools::tcpstates::TOOL,
     &tools::tcpdrop::TOOL,
+    &tools::tcptop::TOOL,
     &tools::statsnoop::TOOL,
     &tools::syncsnoop::TOOL,
     &tools::threadsnoop::TOOL,

@@ -30,5 +30,6 @@ pub mod tcpdrop;
 pub mod tcplife;
 pub mod tcpretrans;
 pub mod tcpstates;
+pub mod tcptop;
 pub mod threadsnoop;
 pub mod vfsstat;

@@ -28,7 +28,7 @@ pub static TOOL: Tool = Tool {
             Effect::All(&[
                 Effect::Filter {
                     slot: "tp_filter",
-                    cond: "args.protocol == 0x0800",
+                    cond: "args.protocol == ETH_P_IP",
                 },
                 Effect::Filter {
                     slot: "kprobe_filter",
@@ -43,7 +43,7 @@ pub static TOOL: Tool = Tool {
             Effect::All(&[
                 Effect::Filter {
                     slot: "tp_filter",
-                    cond: "args.protocol == 0x86dd",
+                    cond: "args.protocol == ETH_P_IPV6",
                 },
                 Effect::Filter {
                     slot: "kprobe_filter",
