@@ -45,6 +45,8 @@ fn listing_names_every_tool_with_its_summary() {
         "runqlat",
         "profile",
         "offcputime",
+        "tcpconnect",
+        "tcplife",
     ] {
         assert!(tools.iter().any(|t| t.name == name), "{name} missing");
     }

@@ -176,3 +176,67 @@ fn syscount_counts_are_identical() {
         "scry:\n{a}\nlibbpf-tools:\n{b}"
     );
 }
+
+#[test]
+fn tcpstates_rows_agree() {
+    require_root!();
+    let _g = serial();
+    let Some(theirs) = peer("tcpstates", &[], "SKADDR") else {
+        return;
+    };
+    let ours = Tool::attached(&["tcpstates"], "SKADDR");
+    let s = net::session(net::lo(false), "vs-client", "vs-server", 1000, 1000);
+    let (a, b) = both(ours, theirs);
+    // The session's rows, without MS (both read the clock); libbpf-tools
+    // pads PID wider.
+    let ports = [s.client_port.to_string(), s.server_port.to_string()];
+    let mine = |o: &Output| -> Vec<String> {
+        o.lines()
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() == 11 && ports.iter().any(|p| f[4] == p || f[6] == p))
+            .map(|f| f[..10].join(" "))
+            .collect()
+    };
+    assert!(mine(&a).len() >= 10, "{a}");
+    assert_eq!(mine(&a), mine(&b), "scry:\n{a}\nlibbpf-tools:\n{b}");
+}
+
+#[test]
+fn tcplife_rows_agree() {
+    require_root!();
+    let _g = serial();
+    let Some(theirs) = peer("tcplife", &[], "PID") else {
+        return;
+    };
+    let ours = Tool::attached(&["tcplife"], "PID");
+    let s = net::session(net::lo(false), "vs-client", "vs-server", 300_000, 100_000);
+    let (a, b) = both(ours, theirs);
+    // PID LADDR LPORT RADDR RPORT and whole kilobytes (libbpf-tools
+    // prints two decimals); MS differs (both read the clock).
+    let row = |o: &Output, lport: u16| -> (String, Vec<String>) {
+        let l = o
+            .lines()
+            .into_iter()
+            .find(|l| l.split_whitespace().nth(3) == Some(&lport.to_string()))
+            .unwrap_or_else(|| panic!("no session from {lport}:\n{o}"));
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let kb = |v: &str| (v.parse::<f64>().unwrap().floor() as i64).to_string();
+        let mut v: Vec<String> = [f[0], f[2], f[3], f[4], f[5]].map(String::from).to_vec();
+        v.extend([kb(f[6]), kb(f[7])]);
+        (f[1].to_string(), v)
+    };
+    for port in [s.client_port, s.server_port] {
+        assert_eq!(
+            row(&a, port).1,
+            row(&b, port).1,
+            "scry:\n{a}\nlibbpf-tools:\n{b}"
+        );
+    }
+    assert_eq!(row(&a, s.client_port).0, "vs-client");
+    assert_eq!(row(&b, s.client_port).0, "vs-client");
+    // The server closed first: its socket closes while the client is on
+    // the CPU. scry noted the server at FIN_WAIT1; libbpf-tools names the
+    // task on the CPU.
+    assert_eq!(row(&a, s.server_port).0, "vs-server", "{a}");
+}

@@ -10,6 +10,7 @@
 mod fixture;
 
 pub mod disk;
+pub mod net;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

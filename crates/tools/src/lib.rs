@@ -16,6 +16,7 @@
 
 pub mod block;
 pub mod counts;
+pub mod custom;
 pub mod hists;
 pub mod params;
 pub mod rows;
@@ -66,6 +67,12 @@ static ALL: &[&Tool] = &[
     &tools::irqs::SOFTIRQS,
     // Network.
     &tools::tcpretrans::TOOL,
+    &tools::tcpconnect::TOOL,
+    &tools::tcpaccept::TOOL,
+    &tools::tcplife::TOOL,
+    &tools::tcpstates::TOOL,
+    &tools::tcpdrop::TOOL,
+    &tools::tcptop::TOOL,
     // Memory and more.
     &tools::oomkill::TOOL,
     &tools::capable::TOOL,
@@ -119,6 +126,13 @@ fn run_output(
         }
         Output::Stacks(st) => {
             let mut p = stacks::StackPrinter::new(st, params);
+            runner::run(chosen, params, &mut p, out)
+        }
+        Output::Custom(c) => {
+            if c.default_interval > 0 && !params.on("interval") {
+                *params = params.clone().int("interval", c.default_interval as i64);
+            }
+            let mut p = custom::CustomPrinter::new(c, params);
             runner::run(chosen, params, &mut p, out)
         }
         Output::Switch(flag, on, off) => {

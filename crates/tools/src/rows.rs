@@ -70,22 +70,37 @@ impl<'a> RowPrinter<'a> {
         let cells: Vec<String> = self
             .columns
             .iter()
+            .filter(|c| !c.header.is_empty())
             .map(|c| pad(c.header, c.width))
             .collect();
         format!("{}\n", cells.join(" "))
     }
 
-    /// One row in text, newline included.
+    /// One row in text, newline included. A value of lines (a stack) is
+    /// printed under the row's line, a tab before each, then a blank line
+    /// (BCC's tcpdrop).
     pub fn text(&self, row: &Row) -> String {
-        let cells: Vec<String> = self
+        let cell = |c: &Column| crate::spec::field(row, c.field);
+        let (trailers, line): (Vec<&&Column>, Vec<&&Column>) = self
             .columns
             .iter()
+            .partition(|c| matches!(cell(c), Some(Cell::Lines(_))));
+        let cells: Vec<String> = line
+            .iter()
             .map(|c| {
-                let v = crate::spec::field(row, c.field).map_or(String::new(), Cell::text);
+                let v = match c.field {
+                    "" => c.header.to_string(),
+                    _ => cell(c).map_or(String::new(), Cell::text),
+                };
                 pad(&v, c.width)
             })
             .collect();
-        format!("{}\n", cells.join(" "))
+        let mut text = format!("{}\n", cells.join(" "));
+        for c in trailers {
+            text.push_str(&cell(c).map_or(String::new(), Cell::text));
+            text.push('\n');
+        }
+        text
     }
 
     /// One row as a JSON object (the shown columns), newline included.
@@ -103,6 +118,7 @@ impl<'a> RowPrinter<'a> {
         let fields: Vec<String> = self
             .columns
             .iter()
+            .filter(|c| !c.field.is_empty())
             .map(|c| {
                 let v = crate::spec::field(row, c.field).map_or("null".to_string(), Cell::json);
                 format!("\"{}\": {v}", c.field)
@@ -167,7 +183,75 @@ impl Printer for RowPrinter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::pad;
+    use super::*;
+    use crate::spec::{Cell, Column, Rows};
+
+    static PLAN: Rows = Rows {
+        tracing: "",
+        announce: false,
+        events: &[],
+        columns: &[
+            Column::when("COMM", "comm", -4, "!wide"),
+            Column::when("COMMAND", "comm", -8, "wide"),
+            Column::new("OLD", "old", -3),
+            Column::literal("->"),
+            Column::new("NEW", "new", 0),
+        ],
+        assemble: None,
+        finish: None,
+    };
+
+    #[test]
+    fn negated_and_literal_columns() {
+        let row = vec![
+            ("comm", Cell::Text("sh".into())),
+            ("old", Cell::Int(1)),
+            ("new", Cell::Int(2)),
+        ];
+        let narrow = Params::new();
+        let p = RowPrinter::new(&PLAN, &narrow);
+        assert_eq!(p.header(), "COMM OLD -> NEW\n");
+        assert_eq!(p.text(&row), "sh   1   -> 2\n");
+        assert_eq!(p.json(&row), "{\"comm\": \"sh\", \"old\": 1, \"new\": 2}\n");
+        let wide = Params::new().switch("wide");
+        let p = RowPrinter::new(&PLAN, &wide);
+        assert_eq!(p.header(), "COMMAND  OLD -> NEW\n");
+    }
+
+    static STACKED: Rows = Rows {
+        tracing: "",
+        announce: false,
+        events: &[],
+        columns: &[Column::new("PID", "pid", 0), Column::new("", "stack", 0)],
+        assemble: None,
+        finish: None,
+    };
+
+    #[test]
+    fn stacks_are_printed_under_their_row() {
+        let frames = vec!["f+1".to_string(), "g+2".to_string()];
+        let row = vec![
+            ("pid", Cell::Int(7)),
+            ("stack", Cell::from_value(&Value::Stack(frames))),
+        ];
+        let params = Params::new();
+        let p = RowPrinter::new(&STACKED, &params);
+        assert_eq!(p.header(), "PID\n");
+        assert_eq!(p.text(&row), "7\n\tf+1\n\tg+2\n\n");
+        assert_eq!(
+            p.json(&row),
+            "{\"pid\": 7, \"stack\": [\"f+1\", \"g+2\"]}\n"
+        );
+        // A sentence (no header at all, oomkill) stays on its line.
+        static SENTENCE: Rows = Rows {
+            columns: &[Column::new("", "line", 0)],
+            ..STACKED
+        };
+        let p = RowPrinter::new(&SENTENCE, &params);
+        let row = vec![("line", Cell::Text("Killed 7".into()))];
+        assert_eq!(p.header(), "");
+        assert_eq!(p.text(&row), "Killed 7\n");
+    }
 
     #[test]
     fn printf_widths() {

@@ -188,6 +188,9 @@ pub enum Output {
     /// One output when the flag is given, the other when not (hardirqs
     /// `-d`: histograms instead of totals).
     Switch(&'static str, &'static Output, &'static Output),
+    /// An interval output the tool formats itself from the script's maps
+    /// (tcptop: two tables and a load average line).
+    Custom(Custom),
 }
 
 /// One value of a row.
@@ -197,6 +200,9 @@ pub enum Cell {
     Text(String),
     /// A number printed with this many decimals (ages, timestamps).
     Num(f64, usize),
+    /// Lines (a kernel stack, one frame each): a tab before each line in
+    /// text, an array of strings in JSON.
+    Lines(Vec<String>),
 }
 
 impl Cell {
@@ -206,6 +212,7 @@ impl Cell {
             Value::Int(i) => Cell::Int(*i),
             Value::UInt(u) => Cell::Int(*u as i64),
             Value::Bool(b) => Cell::Int(*b as i64),
+            Value::Stack(frames) => Cell::Lines(frames.clone()),
             other => Cell::Text(other.to_text()),
         }
     }
@@ -224,6 +231,7 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Num(v, prec) => format!("{v:.prec$}"),
+            Cell::Lines(lines) => lines.iter().map(|l| format!("\t{l}\n")).collect(),
         }
     }
 
@@ -234,6 +242,11 @@ impl Cell {
             Cell::Text(s) => scry_output::json_string(s),
             Cell::Num(v, prec) if v.is_finite() => format!("{v:.prec$}"),
             Cell::Num(..) => "null".to_string(),
+            Cell::Lines(lines) => {
+                let items: Vec<String> =
+                    lines.iter().map(|l| scry_output::json_string(l)).collect();
+                format!("[{}]", items.join(", "))
+            }
         }
     }
 }
@@ -286,11 +299,14 @@ pub struct Assembly {
 
 /// One column: header, field, width and when it is shown.
 pub struct Column {
+    /// The header. A column of lines (a stack) has none: it is printed
+    /// under the row's line rather than in it.
     pub header: &'static str,
     /// The field it shows; `time` (HH:MM:SS) and `time_s` (seconds since
     /// the start, 3 decimals) are provided by the runner, and `ts_rel`
     /// (seconds since the first event, 9 decimals) when the script gives a
-    /// `ts` field in nanoseconds.
+    /// `ts` field in nanoseconds. Empty for a literal ([`Column::literal`]):
+    /// the header, printed on every row and left out of JSON.
     pub field: &'static str,
     /// printf-style width: negative left-aligns; 0 for the last column.
     pub width: i32,
@@ -362,6 +378,17 @@ pub struct Stacks {
     pub map: &'static str,
     /// The value's name in --json (`samples`, `us`).
     pub value_name: &'static str,
+}
+
+/// Interval output formatted by the tool itself (tcptop).
+pub struct Custom {
+    /// "Tracing ..." (see [`tracing_text`]).
+    pub tracing: &'static str,
+    /// The interval when none is given (seconds).
+    pub default_interval: u64,
+    /// One interval's output (text, or JSON with `--json`) from the
+    /// script's maps, which it clears.
+    pub tick: fn(&scry_runtime::session::Session, &Params) -> Result<String, String>,
 }
 
 impl Flag {
@@ -451,6 +478,17 @@ impl Column {
             header,
             field,
             width,
+            when: None,
+        }
+    }
+
+    /// Text printed as is in the header and every row (BCC's `>` between
+    /// two addresses); not a field, so not in JSON.
+    pub const fn literal(text: &'static str) -> Column {
+        Column {
+            header: text,
+            field: "",
+            width: 0,
             when: None,
         }
     }

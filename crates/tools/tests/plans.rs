@@ -64,6 +64,7 @@ fn sample(tool: &Tool, long: &str, kind: Kind) -> Params {
                 // Binaries with the functions traced.
                 (_, "shared") => "/bin/bash",
                 (_, "libc") => "libc",
+                (_, "port" | "localport" | "remoteport") => "22,80",
                 _ => "abc",
             },
         ),

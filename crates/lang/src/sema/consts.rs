@@ -52,6 +52,12 @@ const MACROS: &[(&str, i64)] = &[
     ("SIGUSR1", 10),
     ("SIGUSR2", 12),
     ("PAGE_SIZE", 4096),
+    ("MSG_OOB", 1),
+    ("MSG_PEEK", 2),
+    ("MSG_DONTWAIT", 0x40),
+    ("MSG_WAITALL", 0x100),
+    ("ETH_P_IP", 0x0800),
+    ("ETH_P_IPV6", 0x86dd),
 ];
 
 /// The value of a bare identifier that names a constant.
@@ -67,4 +73,52 @@ pub fn constant(env: &dyn Env, name: &str) -> Option<i64> {
         return None;
     }
     env.btf()?.enum_value(name).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::{ElfSymbol, TpField, UsdtProbe};
+
+    /// A machine with no BTF: only the macros are known.
+    struct NoKernel;
+
+    impl Env for NoKernel {
+        fn btf(&self) -> Option<&scry_btf::Btf> {
+            None
+        }
+        fn tracepoints(&self, _: &str, _: &str) -> Vec<(String, String)> {
+            Vec::new()
+        }
+        fn tracepoint_fields(&self, _: &str, _: &str) -> Option<Vec<TpField>> {
+            None
+        }
+        fn kernel_functions(&self, _: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn resolve_binary(&self, t: &str) -> Result<String, String> {
+            Err(t.to_string())
+        }
+        fn elf_symbols(&self, p: &str, _: &str) -> Result<Vec<ElfSymbol>, String> {
+            Err(p.to_string())
+        }
+        fn usdt_probes(&self, p: &str) -> Result<Vec<UsdtProbe>, String> {
+            Err(p.to_string())
+        }
+        fn ncpus(&self) -> u32 {
+            1
+        }
+    }
+
+    #[test]
+    fn socket_macros() {
+        assert_eq!(constant(&NoKernel, "AF_INET6"), Some(10));
+        assert_eq!(constant(&NoKernel, "MSG_PEEK"), Some(2));
+        assert_eq!(constant(&NoKernel, "ETH_P_IPV6"), Some(0x86dd));
+        assert_eq!(
+            constant(&NoKernel, "IPPROTO_TCP"),
+            None,
+            "an enumerator, from BTF"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use crate::env::{Env, TpField};
 use crate::types::{Record, Type};
 use scry_btf::{Btf, Kind};
 
-/// The script type of a BTF type. Char arrays become strings, as in bpftrace.
+/// The script type of a BTF type. `char` arrays become strings, as in bpftrace.
 pub fn from_btf(btf: &Btf, id: u32) -> Type {
     from_btf_depth(btf, id, 0)
 }
@@ -36,8 +36,11 @@ fn from_btf_depth(btf: &Btf, id: u32, depth: u32) -> Type {
         Some(Kind::Array) => {
             let (elem, n) = btf.array_info(id).unwrap_or((0, 0));
             let et = from_btf_depth(btf, elem, depth + 1);
+            // Only plain `char` arrays are strings, as in bpftrace: `__u8`
+            // arrays (IPv6 addresses) are read whole, NUL bytes included.
+            let base = btf.skip_modifiers(elem);
             match et {
-                Type::Int { bytes: 1, .. } => Type::Str(n),
+                Type::Int { bytes: 1, .. } if btf.name(base) == "char" => Type::Str(n),
                 t => Type::Array(Box::new(t), n),
             }
         }
@@ -148,4 +151,26 @@ pub fn from_tp_field(env: &dyn Env, f: &TpField, max_strlen: u32) -> Type {
         return Type::Bool;
     }
     scalar()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scry_btf::BtfWriter;
+
+    #[test]
+    fn only_char_arrays_are_strings() {
+        let mut w = BtfWriter::new();
+        let ch = w.int("char", 1, true);
+        let uch = w.int("unsigned char", 1, false);
+        let chars = w.array(ch, 16);
+        let bytes = w.array(uch, 16);
+        let btf = Btf::parse(w.finish(&[])).unwrap();
+        assert_eq!(from_btf(&btf, chars), Type::Str(16));
+        // An in6_addr's u6_addr8: sixteen bytes, NULs and all.
+        assert_eq!(
+            from_btf(&btf, bytes),
+            Type::Array(Box::new(Type::int(1, false)), 16)
+        );
+    }
 }

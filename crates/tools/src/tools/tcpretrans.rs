@@ -64,23 +64,6 @@ pub static TOOL: Tool = Tool {
     ],
 };
 
-/// TCP states, as BCC names them (index = the kernel's TCP_* value).
-const STATES: &[&str] = &[
-    "UNKNOWN",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-    "NEW_SYN_RECV",
-];
-
 /// `ADDR:PORT` columns, the `R>` type, the state's name; `-4`/`-6`.
 fn finish(row: &mut Row, params: &Params) -> bool {
     let ip = field(row, "ip").and_then(Cell::int).unwrap_or(4);
@@ -94,7 +77,6 @@ fn finish(row: &mut Row, params: &Params) -> bool {
     set_field(row, "raddr", Cell::Text(raddr));
     set_field(row, "type", Cell::Text("R>".into()));
     let nr = field(row, "state_nr").and_then(Cell::int).unwrap_or(0);
-    let state = STATES.get(nr as usize).copied().unwrap_or("UNKNOWN");
-    set_field(row, "state", Cell::Text(state.into()));
+    set_field(row, "state", Cell::Text(super::net::state(nr).into()));
     true
 }

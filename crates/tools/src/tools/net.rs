@@ -1,0 +1,108 @@
+//! What the TCP tools share: state names, port lists as script
+//! conditions, TCP flags, BCC's truncated columns.
+
+use crate::params::Params;
+use crate::spec::{field, set_field, Cell, Row};
+
+/// TCP states, as BCC names them (index = the kernel's TCP_* value).
+pub const STATES: &[&str] = &[
+    "UNKNOWN",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+    "NEW_SYN_RECV",
+];
+
+/// A TCP state's name.
+pub fn state(nr: i64) -> &'static str {
+    usize::try_from(nr)
+        .ok()
+        .and_then(|i| STATES.get(i))
+        .copied()
+        .unwrap_or("UNKNOWN")
+}
+
+/// A comma-separated port list (`80,443`) as a condition on `expr`:
+/// `expr == 80 || expr == 443`, in parentheses when there are several.
+pub fn ports(expr: &str, list: &str) -> Result<String, String> {
+    let conds = list
+        .split(',')
+        .map(|p| match p.trim().parse::<u16>() {
+            Ok(n) => Ok(format!("{expr} == {n}")),
+            Err(_) => Err(format!("invalid port '{}' in '{list}'", p.trim())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match conds.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", conds.join(" || ")),
+    })
+}
+
+/// TCP header flags as BCC spells them: `SYN|ACK`.
+pub fn tcp_flags(bits: i64) -> String {
+    const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+    let set: Vec<&str> = (0..8)
+        .filter(|i| bits & (1 << i) != 0)
+        .map(|i| NAMES[i])
+        .collect();
+    set.join("|")
+}
+
+/// BCC's `%-N.Ns`: a text field cut to `n` characters in text output
+/// (JSON keeps it whole).
+pub fn truncate(row: &mut Row, name: &'static str, n: usize, params: &Params) {
+    if params.json {
+        return;
+    }
+    if let Some(Cell::Text(t)) = field(row, name) {
+        if t.chars().count() > n {
+            let cut: String = t.chars().take(n).collect();
+            set_field(row, name, Cell::Text(cut));
+        }
+    }
+}
+
+/// `TIME(s)` with BCC's six decimals (tcplife, tcpstates).
+pub fn seconds6(row: &mut Row) {
+    if let Some(Cell::Num(s, _)) = field(row, "time_s") {
+        let s = *s;
+        set_field(row, "time_s", Cell::Num(s, 6));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lists() {
+        assert_eq!(ports("$dport", "80").unwrap(), "$dport == 80");
+        assert_eq!(
+            ports("args.dport", "80, 443").unwrap(),
+            "(args.dport == 80 || args.dport == 443)"
+        );
+        assert_eq!(
+            ports("$lport", "80,http").unwrap_err(),
+            "invalid port 'http' in '80,http'"
+        );
+        assert!(ports("$lport", "70000").is_err());
+    }
+
+    #[test]
+    fn flags_and_states() {
+        assert_eq!(tcp_flags(0x12), "SYN|ACK");
+        assert_eq!(tcp_flags(0x14), "RST|ACK");
+        assert_eq!(tcp_flags(0), "");
+        assert_eq!(state(2), "SYN_SENT");
+        assert_eq!(state(-1), "UNKNOWN");
+        assert_eq!(state(99), "UNKNOWN");
+    }
+}

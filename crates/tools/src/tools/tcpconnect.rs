@@ -1,0 +1,209 @@
+//! tcpconnect: active TCP connections (connect()), one row each (BCC's
+//! columns).
+//!
+//! Unlike BCC, which reads the socket as tcp_v4/v6_connect() return, the
+//! tracepoint plans see the socket enter SYN_SENT (sock:inet_sock_set_state),
+//! in the connecting task too. The local port is chosen just after that, so
+//! with -L the row waits until the socket leaves SYN_SENT (connected,
+//! refused or timed out: a connection to an unresponsive host shows when it
+//! gives up). `-c` (counts) and `-d` (DNS) are not implemented; the run
+//! length is `--duration`, since BCC's `-d` means DNS here.
+
+use super::net;
+use crate::params::Params;
+use crate::spec::*;
+
+const SOCK: &str = include_str!("../../tools/tcpconnect-sock.bt");
+
+pub static TOOL: Tool = Tool {
+    name: "tcpconnect",
+    summary: "Trace TCP active connections (connect()): who connects where",
+    answers: "Which processes connect to which hosts and ports?",
+    flags: &[
+        Flag::switch('t', "timestamp", "Include a timestamp column (seconds)"),
+        Flag::value(
+            'p',
+            "pid",
+            "PID",
+            Kind::Uint,
+            "Trace this process ID only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "pid == {}",
+                },
+                Effect::Filter {
+                    slot: "entry_filter",
+                    cond: "pid == {}",
+                },
+            ]),
+        ),
+        Flag::value(
+            'P',
+            "port",
+            "PORTS",
+            Kind::Text,
+            "Trace these destination ports only (comma-separated)",
+            Effect::All(&[
+                Effect::FilterWith {
+                    slot: "tp_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("args.dport", l),
+                },
+                Effect::FilterWith {
+                    slot: "sock_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("$dport", l),
+                },
+            ]),
+        ),
+        Flag::switch_with(
+            '4',
+            "ipv4",
+            "Trace IPv4 only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "args.family == AF_INET",
+                },
+                Effect::Filter {
+                    slot: "sock_filter",
+                    cond: "$family == AF_INET",
+                },
+            ]),
+        ),
+        Flag::switch_with(
+            '6',
+            "ipv6",
+            "Trace IPv6 only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "args.family == AF_INET6",
+                },
+                Effect::Filter {
+                    slot: "sock_filter",
+                    cond: "$family == AF_INET6",
+                },
+            ]),
+        ),
+        Flag::switch('L', "lport", "Include a local port column"),
+        Flag::switch('U', "print-uid", "Include a UID column"),
+        Flag::value(
+            'u',
+            "uid",
+            "UID",
+            Kind::Uint,
+            "Trace this user ID only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "uid == {}",
+                },
+                Effect::Filter {
+                    slot: "entry_filter",
+                    cond: "uid == {}",
+                },
+            ]),
+        ),
+        Flag {
+            short: None,
+            ..Flag::DURATION
+        },
+    ],
+    positionals: &[],
+    slots: &[
+        Slot {
+            name: "tp_filter",
+            kind: SlotKind::AndPredicate,
+        },
+        Slot::predicate("entry_filter"),
+        Slot {
+            name: "sock_filter",
+            kind: SlotKind::AndPredicate,
+        },
+        Slot::text("entry", "kprobe:tcp_v4_connect,\nkprobe:tcp_v6_connect"),
+        Slot::text(
+            "exit",
+            "kretprobe:tcp_v4_connect,\nkretprobe:tcp_v6_connect",
+        ),
+        Slot::text("sk", "arg0"),
+    ],
+    plans: &[
+        Plan {
+            set: &[
+                ("entry", "fentry:tcp_v4_connect,\nfentry:tcp_v6_connect"),
+                ("exit", "fexit:tcp_v4_connect,\nfexit:tcp_v6_connect"),
+                ("sk", "args.sk"),
+            ],
+            ..Plan::new("fentry", "tcpconnect-sock.bt", SOCK, &[Need::Fentry])
+        },
+        Plan::new(
+            "kprobe",
+            "tcpconnect-sock.bt",
+            SOCK,
+            &[Need::Kprobes, Need::Btf],
+        ),
+        Plan {
+            without: &["lport"],
+            ..Plan::new(
+                "tracepoint",
+                "tcpconnect.bt",
+                include_str!("../../tools/tcpconnect.bt"),
+                &[Need::Tracepoint("sock:inet_sock_set_state")],
+            )
+        },
+        Plan {
+            only_with: &["lport"],
+            ..Plan::new(
+                "tracepoint-lport",
+                "tcpconnect-lport.bt",
+                include_str!("../../tools/tcpconnect-lport.bt"),
+                &[Need::Tracepoint("sock:inet_sock_set_state")],
+            )
+        },
+    ],
+    output: Output::Rows(Rows {
+        tracing: "Tracing connect ... Hit Ctrl-C to end",
+        announce: true,
+        events: &[&[
+            "pid", "uid", "comm", "ip", "saddr", "lport", "daddr", "dport",
+        ]],
+        columns: &[
+            Column::when("TIME(s)", "time_s", -8, "timestamp"),
+            Column::when("UID", "uid", -5, "print-uid"),
+            Column::new("PID", "pid", -7),
+            Column::new("COMM", "comm", -12),
+            Column::new("IP", "ip", -2),
+            Column::new("SADDR", "saddr", -16),
+            Column::when("LPORT", "lport", -6, "lport"),
+            Column::new("DADDR", "daddr", -16),
+            Column::new("DPORT", "dport", 0),
+        ],
+        assemble: None,
+        finish: Some(finish),
+    }),
+    limits: Limits::DEFAULT,
+    examples: &[
+        ("scry tool tcpconnect", "trace all TCP connect()s"),
+        ("scry tool tcpconnect -t", "include timestamps"),
+        ("scry tool tcpconnect -p 181", "only trace PID 181"),
+        (
+            "scry tool tcpconnect -P 80,81",
+            "only trace ports 80 and 81",
+        ),
+        (
+            "scry tool tcpconnect -6 -L",
+            "IPv6 only, with the local port",
+        ),
+        (
+            "scry tool tcpconnect -U -u 1000",
+            "only UID 1000, with a UID column",
+        ),
+    ],
+};
+
+fn finish(row: &mut Row, params: &Params) -> bool {
+    net::truncate(row, "comm", 12, params);
+    true
+}

@@ -1,0 +1,194 @@
+//! tcpstates: TCP state changes, one row each, with the time spent in
+//! the old state (BCC's columns, `-w` wide). `-s` (CSV) and `-Y` (the
+//! systemd journal) are not implemented.
+
+use super::net;
+use crate::params::Params;
+use crate::spec::*;
+
+const SOCK: &str = include_str!("../../tools/tcpstates-sock.bt");
+
+pub static TOOL: Tool = Tool {
+    name: "tcpstates",
+    summary: "Trace TCP state changes, with the time spent in each state",
+    answers: "How do TCP sockets move through their states, and how long do they stay?",
+    flags: &[
+        Flag::switch('T', "time", "Include a time column (HH:MM:SS)"),
+        Flag::switch('t', "timestamp", "Include a timestamp column (seconds)"),
+        Flag::switch('w', "wide", "Wide columns (fit IPv6 addresses)"),
+        Flag::value(
+            'L',
+            "localport",
+            "PORTS",
+            Kind::Text,
+            "Trace these local ports only (comma-separated)",
+            Effect::All(&[
+                Effect::FilterWith {
+                    slot: "tp_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("args.sport", l),
+                },
+                Effect::FilterWith {
+                    slot: "sock_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("$lport", l),
+                },
+            ]),
+        ),
+        Flag::value(
+            'D',
+            "remoteport",
+            "PORTS",
+            Kind::Text,
+            "Trace these remote ports only (comma-separated)",
+            Effect::All(&[
+                Effect::FilterWith {
+                    slot: "tp_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("args.dport", l),
+                },
+                Effect::FilterWith {
+                    slot: "sock_filter",
+                    cond: "{}",
+                    convert: |l| net::ports("$rport", l),
+                },
+            ]),
+        ),
+        Flag::switch_with(
+            '4',
+            "ipv4",
+            "Trace IPv4 only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "args.family == AF_INET",
+                },
+                Effect::Filter {
+                    slot: "sock_filter",
+                    cond: "$family == AF_INET",
+                },
+            ]),
+        ),
+        Flag::switch_with(
+            '6',
+            "ipv6",
+            "Trace IPv6 only",
+            Effect::All(&[
+                Effect::Filter {
+                    slot: "tp_filter",
+                    cond: "args.family == AF_INET6",
+                },
+                Effect::Filter {
+                    slot: "sock_filter",
+                    cond: "$family == AF_INET6",
+                },
+            ]),
+        ),
+        Flag::DURATION,
+    ],
+    positionals: &[],
+    slots: &[
+        Slot {
+            name: "tp_filter",
+            kind: SlotKind::AndPredicate,
+        },
+        Slot {
+            name: "sock_filter",
+            kind: SlotKind::AndPredicate,
+        },
+        Slot::text("probe", "kprobe:tcp_set_state"),
+        Slot::text("sk", "arg0"),
+        Slot::text("state", "arg1"),
+    ],
+    plans: &[
+        Plan {
+            set: &[
+                ("probe", "fentry:tcp_set_state"),
+                ("sk", "args.sk"),
+                ("state", "args.state"),
+            ],
+            ..Plan::new("fentry", "tcpstates-sock.bt", SOCK, &[Need::Fentry])
+        },
+        Plan::new(
+            "kprobe",
+            "tcpstates-sock.bt",
+            SOCK,
+            &[Need::Kprobes, Need::Btf],
+        ),
+        Plan::new(
+            "tracepoint",
+            "tcpstates.bt",
+            include_str!("../../tools/tcpstates.bt"),
+            &[Need::Tracepoint("sock:inet_sock_set_state")],
+        ),
+    ],
+    output: Output::Rows(Rows {
+        tracing: "Tracing TCP state changes ... Hit Ctrl-C to end",
+        announce: false,
+        events: &[&[
+            "skaddr_nr",
+            "pid",
+            "comm",
+            "ip",
+            "laddr",
+            "lport",
+            "raddr",
+            "rport",
+            "oldstate_nr",
+            "newstate_nr",
+            "span_us",
+        ]],
+        columns: &[
+            Column::when("TIME", "time", -8, "time"),
+            Column::when("TIME(s)", "time_s", -9, "timestamp"),
+            Column::new("SKADDR", "skaddr", -16),
+            Column::new("C-PID", "pid", -5),
+            Column::when("C-COMM", "comm", -10, "!wide"),
+            Column::when("C-COMM", "comm", -16, "wide"),
+            Column::when("IP", "ip", -2, "wide"),
+            Column::when("LADDR", "laddr", -15, "!wide"),
+            Column::when("LADDR", "laddr", -39, "wide"),
+            Column::new("LPORT", "lport", -5),
+            Column::when("RADDR", "raddr", -15, "!wide"),
+            Column::when("RADDR", "raddr", -39, "wide"),
+            Column::new("RPORT", "rport", -5),
+            Column::new("OLDSTATE", "oldstate", -11),
+            Column::literal("->"),
+            Column::new("NEWSTATE", "newstate", -11),
+            Column::new("MS", "ms", 0),
+        ],
+        assemble: None,
+        finish: Some(finish),
+    }),
+    limits: Limits::DEFAULT,
+    examples: &[
+        ("scry tool tcpstates", "trace all TCP state changes"),
+        (
+            "scry tool tcpstates -t",
+            "include a timestamp column (seconds)",
+        ),
+        ("scry tool tcpstates -T", "include a time column (HH:MM:SS)"),
+        ("scry tool tcpstates -w", "wide columns (IPv6)"),
+        ("scry tool tcpstates -L 80", "only local port 80"),
+        (
+            "scry tool tcpstates -D 80,443",
+            "only remote ports 80 and 443",
+        ),
+    ],
+};
+
+/// The socket in hex, the states' names, milliseconds.
+fn finish(row: &mut Row, params: &Params) -> bool {
+    let int = |row: &Row, f: &str| field(row, f).and_then(Cell::int).unwrap_or(0);
+    let sk = int(row, "skaddr_nr") as u64;
+    set_field(row, "skaddr", Cell::Text(format!("{sk:x}")));
+    for (nr, name) in [("oldstate_nr", "oldstate"), ("newstate_nr", "newstate")] {
+        let state = net::state(int(row, nr));
+        set_field(row, name, Cell::Text(state.into()));
+    }
+    set_field(row, "ms", Cell::Num(int(row, "span_us") as f64 / 1000.0, 3));
+    net::seconds6(row);
+    let width = if params.on("wide") { 16 } else { 10 };
+    net::truncate(row, "comm", width, params);
+    true
+}

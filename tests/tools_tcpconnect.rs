@@ -1,0 +1,154 @@
+//! `scry tool tcpconnect`: connections the test makes on loopback from
+//! threads with names of our own, to its own listener and to a closed
+//! port; the rows must name our pid, thread, addresses and ports.
+//! -t -U, -P, -p, -L, -4/-6, --json.
+
+mod tools_support;
+
+use std::time::Duration;
+use tools_support::net::*;
+use tools_support::*;
+
+/// The rows of our process, split on whitespace.
+fn ours(out: &Output) -> Vec<Vec<String>> {
+    let pid = std::process::id().to_string();
+    out.lines()
+        .iter()
+        .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .filter(|f| f.contains(&pid))
+        .collect()
+}
+
+#[test]
+fn connects_and_refusals_with_timestamps_and_uids() {
+    require_root!();
+    let _g = serial();
+    let mut t = Tool::attached(&["tcpconnect", "-t", "-U"], "TIME(s)");
+    let ip = lo(false);
+    let s = session(ip, "tcpc-client", "tcpc-server", 100, 100);
+    let closed = with_closed_port(ip, |port| {
+        refused(ip, port, "tcpc-refused");
+        port
+    });
+    let want = format!(" {closed}");
+    t.expect_line("refused connect", |l| l.ends_with(&want));
+    let out = t.stop();
+    out.assert_ok();
+    let lines = out.lines();
+    assert_eq!(lines[0], "Tracing connect ... Hit Ctrl-C to end", "{out}");
+    assert_eq!(
+        lines[1],
+        "TIME(s)  UID   PID     COMM         IP SADDR            DADDR            DPORT"
+    );
+    let pid = std::process::id().to_string();
+    let rows = ours(&out);
+    // TIME(s) UID PID COMM IP SADDR DADDR DPORT
+    let expect = |comm: &str, port: u16| {
+        let row = rows
+            .iter()
+            .find(|r| r[7] == port.to_string())
+            .unwrap_or_else(|| panic!("no connect to {port}:\n{out}"));
+        assert!(row[0].parse::<f64>().is_ok(), "{row:?}");
+        assert_eq!(
+            row[1..7],
+            ["0", &pid, comm, "4", "127.0.0.1", "127.0.0.1"].map(String::from)[..],
+            "{row:?}"
+        );
+    };
+    expect("tcpc-client", s.server_port);
+    expect("tcpc-refused", closed);
+    // Exactly one row per connect of ours (not one per state change).
+    assert_eq!(rows.len(), 2, "{out}");
+}
+
+#[test]
+fn port_and_pid_filters() {
+    require_root!();
+    let _g = serial();
+    let ip = lo(false);
+    with_closed_port(ip, |closed| {
+        with_closed_port(ip, |other| {
+            let pid = std::process::id().to_string();
+            let port = closed.to_string();
+            let mut t = Tool::attached(
+                &["tcpconnect", "-P", &format!("1,{port}"), "-p", &pid],
+                "PID",
+            );
+            refused(ip, other, "tcpc-other");
+            refused(ip, closed, "tcpc-wanted");
+            t.expect_line("connect to the -P port", |l| l.contains("tcpc-wanted"));
+            std::thread::sleep(Duration::from_millis(200));
+            let out = t.stop();
+            out.assert_ok();
+            assert_eq!(out.lines().len(), 3, "only the -P port:\n{out}");
+            let rows = ours(&out);
+            assert_eq!(
+                rows[0][..],
+                [
+                    pid.as_str(),
+                    "tcpc-wanted",
+                    "4",
+                    "127.0.0.1",
+                    "127.0.0.1",
+                    port.as_str()
+                ]
+            );
+            // Another pid: nothing of ours.
+            let mut t = Tool::attached(&["tcpconnect", "-p", "1"], "PID");
+            refused(ip, closed, "tcpc-wanted");
+            std::thread::sleep(Duration::from_millis(300));
+            let out = t.stop();
+            out.assert_ok();
+            assert!(ours(&out).is_empty(), "-p 1 shows our connects:\n{out}");
+        })
+    });
+}
+
+#[test]
+fn local_ports_with_l_as_json_over_ipv6() {
+    require_root!();
+    let _g = serial();
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let mut t = Tool::attached(&["tcpconnect", "-L", "-6", "--json"], "");
+    let s4 = session(lo(false), "tcpc-v4", "tcpc-srv4", 10, 10);
+    let s = session(lo(true), "tcpc-v6", "tcpc-srv6", 10, 10);
+    let needle = format!("\"dport\": {}}}", s.server_port);
+    t.expect_line("IPv6 connect", |l| l.ends_with(&needle));
+    std::thread::sleep(Duration::from_millis(200));
+    let out = t.stop();
+    out.assert_ok();
+    for l in out.lines() {
+        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert_eq!(
+            j.keys(),
+            ["pid", "comm", "ip", "saddr", "lport", "daddr", "dport"]
+        );
+        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+        assert_ne!(j.get("dport").unwrap().num(), Some(s4.server_port as f64));
+    }
+    let row = out
+        .lines()
+        .into_iter()
+        .find(|l| l.ends_with(&needle))
+        .unwrap();
+    let j = Json::parse(row).unwrap();
+    assert_eq!(j.get("pid").unwrap().num(), Some(std::process::id() as f64));
+    assert_eq!(j.get("comm").unwrap().str(), Some("tcpc-v6"));
+    assert_eq!(j.get("saddr").unwrap().str(), Some("::1"));
+    assert_eq!(j.get("daddr").unwrap().str(), Some("::1"));
+    assert_eq!(j.get("lport").unwrap().num(), Some(s.client_port as f64));
+}
+
+#[test]
+fn bad_port_list_is_one_line() {
+    require_root!();
+    let out = run_tool(&["tcpconnect", "-P", "80,http"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(
+        out.stderr, "tcpconnect: invalid port 'http' in '80,http'\n",
+        "{out}"
+    );
+}

@@ -1,0 +1,193 @@
+//! `scry tool tcpstates`: a session the test runs on loopback between
+//! two threads with names of our own (the server closes first); each
+//! socket's rows must follow TCP's state machine, name the thread that
+//! made the change in a system call, and keep one SKADDR per socket.
+//! -T/-t, -w, -L/-D, -4/-6, --json.
+
+mod tools_support;
+
+use std::time::Duration;
+use tools_support::net::*;
+use tools_support::*;
+
+/// The rows, split on whitespace.
+fn rows_of(out: &Output) -> Vec<Vec<String>> {
+    out.lines()
+        .iter()
+        .skip(1)
+        .map(|l| l.split_whitespace().map(String::from).collect())
+        .collect()
+}
+
+/// The (old, new) states of the rows `pick` selects, and their SKADDRs.
+fn transitions(rows: &[Vec<String>], pick: impl Fn(&[String]) -> bool) -> (Vec<String>, Vec<&str>) {
+    // SKADDR C-PID C-COMM LADDR LPORT RADDR RPORT OLD -> NEW MS
+    let mine: Vec<&Vec<String>> = rows.iter().filter(|r| pick(r)).collect();
+    let states = mine.iter().map(|r| format!("{}>{}", r[7], r[9])).collect();
+    let addrs = mine.iter().map(|r| r[0].as_str()).collect();
+    (states, addrs)
+}
+
+#[test]
+fn a_session_follows_the_state_machine() {
+    require_root!();
+    let _g = serial();
+    let mut t = Tool::attached(&["tcpstates"], "SKADDR");
+    let s = session(lo(false), "ts-client", "ts-server", 1000, 1000);
+    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
+    let done = format!(" {c:<5} 127.0.0.1       {sv:<5} LAST_ACK    -> CLOSE ");
+    t.expect_line("the client's CLOSE", |l| l.contains(&done));
+    std::thread::sleep(Duration::from_millis(200));
+    let out = t.stop();
+    out.assert_ok();
+    assert_eq!(
+        out.lines()[0],
+        "SKADDR           C-PID C-COMM     LADDR           LPORT RADDR           RPORT OLDSTATE    -> NEWSTATE    MS",
+        "{out}"
+    );
+    let rows = rows_of(&out);
+    for r in &rows {
+        assert_eq!(r.len(), 11, "{r:?}");
+        assert!(u64::from_str_radix(&r[0], 16).is_ok(), "{r:?}");
+        assert_eq!(r[8], "->");
+        assert_eq!(r[10].split_once('.').unwrap().1.len(), 3, "{r:?}");
+    }
+    // The client's socket: its local port is 0 until connect() picks one.
+    let (client, addrs) = transitions(&rows, |r| {
+        r[6] == sv && (r[4] == c || r[4] == "0") && r[3] == "127.0.0.1"
+    });
+    assert_eq!(
+        client,
+        [
+            "CLOSE>SYN_SENT",
+            "SYN_SENT>ESTABLISHED",
+            "ESTABLISHED>CLOSE_WAIT",
+            "CLOSE_WAIT>LAST_ACK",
+            "LAST_ACK>CLOSE"
+        ],
+        "{out}"
+    );
+    assert!(addrs.iter().all(|a| *a == addrs[0]), "{out}");
+    let (server, addrs) = transitions(&rows, |r| r[4] == sv && r[6] == c);
+    assert_eq!(
+        server,
+        [
+            "LISTEN>SYN_RECV",
+            "SYN_RECV>ESTABLISHED",
+            "ESTABLISHED>FIN_WAIT1",
+            "FIN_WAIT1>FIN_WAIT2",
+            "FIN_WAIT2>CLOSE"
+        ],
+        "{out}"
+    );
+    assert!(addrs.iter().all(|a| *a == addrs[0]), "{out}");
+    // Changes made by a thread's system call name it.
+    let pid = std::process::id().to_string();
+    let by = |old: &str, new: &str| {
+        rows.iter()
+            .find(|r| (r[4] == c || r[4] == sv || r[4] == "0") && r[7] == old && r[9] == new)
+            .map(|r| (r[1].clone(), r[2].clone()))
+            .unwrap()
+    };
+    assert_eq!(by("CLOSE", "SYN_SENT"), (pid.clone(), "ts-client".into()));
+    assert_eq!(
+        by("ESTABLISHED", "FIN_WAIT1"),
+        (pid.clone(), "ts-server".into())
+    );
+    assert_eq!(by("CLOSE_WAIT", "LAST_ACK"), (pid, "ts-client".into()));
+    // The first change of a socket seen has no time in the old state.
+    let first = rows
+        .iter()
+        .find(|r| r[7] == "CLOSE" && r[9] == "SYN_SENT" && r[6] == sv);
+    assert_eq!(first.unwrap()[10], "0.000");
+}
+
+#[test]
+fn port_filters_and_times() {
+    require_root!();
+    let _g = serial();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let mut t = Tool::attached(
+        &["tcpstates", "-T", "-t", "-L", &format!("1,{port}")],
+        "TIME",
+    );
+    session(lo(false), "ts-c1", "ts-s1", 10, 10);
+    let s = session_on(l, "ts-c2", "ts-s2", 10, 10);
+    t.expect_line("the server's CLOSE", |l| l.contains("FIN_WAIT2   -> CLOSE"));
+    std::thread::sleep(Duration::from_millis(200));
+    let out = t.stop();
+    out.assert_ok();
+    let rows = rows_of(&out);
+    // TIME TIME(s) SKADDR C-PID C-COMM LADDR LPORT ...
+    assert!(
+        rows.iter().all(|r| r[6] == port),
+        "-L shows other ports:\n{out}"
+    );
+    assert!(
+        rows.iter().any(|r| r[8] == s.client_port.to_string()),
+        "{out}"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r[0].len() == 8 && r[1].split_once('.').unwrap().1.len() == 6));
+    // -D: the client's side.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let mut t = Tool::attached(&["tcpstates", "-D", &port], "SKADDR");
+    session(lo(false), "ts-c3", "ts-s3", 10, 10);
+    session_on(l, "ts-c4", "ts-s4", 10, 10);
+    t.expect_line("the client's CLOSE", |l| l.contains("LAST_ACK    -> CLOSE"));
+    std::thread::sleep(Duration::from_millis(200));
+    let out = t.stop();
+    out.assert_ok();
+    let rows = rows_of(&out);
+    assert_eq!(rows.len(), 5, "{out}");
+    assert!(
+        rows.iter().all(|r| r[6] == port),
+        "-D shows other ports:\n{out}"
+    );
+}
+
+#[test]
+fn ipv6_wide_as_json() {
+    require_root!();
+    let _g = serial();
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let mut t = Tool::attached(&["tcpstates", "-6", "-w", "--json"], "");
+    let s4 = session(lo(false), "ts-c4", "ts-s4", 1, 1);
+    let s = session(lo(true), "ts-client6", "ts-server6", 1, 1);
+    let needle = format!(
+        "\"lport\": {}, \"raddr\": \"::1\", \"rport\": {}, \"oldstate\": \"CLOSE_WAIT\"",
+        s.client_port, s.server_port
+    );
+    t.expect_line("IPv6 close()", |l| l.contains(&needle));
+    std::thread::sleep(Duration::from_millis(200));
+    let out = t.stop();
+    out.assert_ok();
+    for l in out.lines() {
+        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert_eq!(
+            j.keys(),
+            [
+                "skaddr", "pid", "comm", "ip", "laddr", "lport", "raddr", "rport", "oldstate",
+                "newstate", "ms"
+            ]
+        );
+        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+        assert_ne!(j.get("rport").unwrap().num(), Some(s4.server_port as f64));
+    }
+    let j = Json::parse(
+        out.lines()
+            .into_iter()
+            .find(|l| l.contains(&needle))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(j.get("comm").unwrap().str(), Some("ts-client6"));
+    assert_eq!(j.get("laddr").unwrap().str(), Some("::1"));
+    assert_eq!(j.get("newstate").unwrap().str(), Some("LAST_ACK"));
+}
