@@ -16,6 +16,7 @@
 
 pub mod block;
 pub mod counts;
+pub mod generic;
 pub mod hists;
 pub mod params;
 pub mod rows;
@@ -77,7 +78,7 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 pub fn show(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<String, String> {
     let plan = select::preferred(tool, params, env)
         .ok_or_else(|| format!("{}: no probe plan takes these flags", tool.name))?;
-    let script = select::script(tool, plan, params)?;
+    let script = select::script(tool, plan, params, env)?;
     Ok(format!(
         "// {} — probe plan: {} ({})\n{script}",
         tool.name, plan.name, plan.file
@@ -114,6 +115,10 @@ fn run_output(
         Output::Stacks(st) => {
             let mut p = stacks::StackPrinter::new(st, params);
             runner::run(chosen, params, &mut p, out)
+        }
+        Output::Custom(make) => {
+            let mut p = make(params, &chosen.session);
+            runner::run(chosen, params, p.as_mut(), out)
         }
         Output::Switch(flag, on, off) => {
             let which = if params.on(flag) { on } else { off };
