@@ -19,6 +19,8 @@ pub mod counts;
 pub mod generic;
 pub mod hists;
 pub mod params;
+pub mod probespec;
+pub mod regex;
 pub mod rows;
 pub mod runner;
 pub mod select;
@@ -26,6 +28,8 @@ pub mod spec;
 pub mod stacks;
 pub mod syscalls;
 pub mod table;
+pub mod tally;
+pub mod targets;
 pub mod template;
 mod tools;
 
