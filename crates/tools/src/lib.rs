@@ -70,6 +70,7 @@ static ALL: &[&Tool] = &[
     &tools::gethostlatency::TOOL,
     &tools::oomkill::TOOL,
     &tools::capable::TOOL,
+    &tools::funccount::TOOL,
 ];
 
 /// A tool by name.

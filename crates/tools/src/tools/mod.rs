@@ -10,6 +10,7 @@ pub mod capable;
 pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
+pub mod funccount;
 pub mod gethostlatency;
 pub mod irqs;
 pub mod killsnoop;
