@@ -71,6 +71,7 @@ static ALL: &[&Tool] = &[
     &tools::oomkill::TOOL,
     &tools::capable::TOOL,
     &tools::funccount::TOOL,
+    &tools::funclatency::TOOL,
 ];
 
 /// A tool by name.

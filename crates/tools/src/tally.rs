@@ -59,11 +59,7 @@ pub fn total(session: &Session, map: &str, keep: bool) -> Result<u64, String> {
 }
 
 /// Histograms by key (BCC slots), sorted by key; cleared unless `keep`.
-pub fn hists(
-    session: &Session,
-    map: &str,
-    keep: bool,
-) -> Result<Vec<Keyed>, String> {
+pub fn hists(session: &Session, map: &str, keep: bool) -> Result<Vec<Keyed>, String> {
     let dump = read_map(session, map)?;
     let mut v: Vec<Keyed> = dump
         .entries
@@ -97,6 +93,14 @@ pub fn announce(json: bool, line: &str, out: &mut dyn std::io::Write) -> std::io
         Ok(())
     } else {
         writeln!(out, "{line}")
+    }
+}
+
+/// BCC's last line, in text mode.
+pub fn detaching(json: bool) -> String {
+    match json {
+        true => String::new(),
+        false => "Detaching...\n".to_string(),
     }
 }
 

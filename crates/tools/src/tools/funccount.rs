@@ -170,9 +170,6 @@ impl Printer for Counter {
     }
 
     fn end(&mut self) -> String {
-        match self.params.json {
-            true => String::new(),
-            false => "Detaching...\n".to_string(),
-        }
+        tally::detaching(self.params.json)
     }
 }

@@ -11,6 +11,7 @@ pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod funccount;
+pub mod funclatency;
 pub mod gethostlatency;
 pub mod irqs;
 pub mod killsnoop;
