@@ -15,6 +15,7 @@
 //! ```
 
 pub mod block;
+pub mod cexpr;
 pub mod counts;
 pub mod generic;
 pub mod hists;
@@ -32,6 +33,7 @@ pub mod tally;
 pub mod targets;
 pub mod template;
 mod tools;
+pub mod traceprobe;
 
 use params::Params;
 use scry_runtime::sysenv::SysEnv;
@@ -72,6 +74,7 @@ static ALL: &[&Tool] = &[
     &tools::capable::TOOL,
     &tools::funccount::TOOL,
     &tools::funclatency::TOOL,
+    &tools::trace::TOOL,
 ];
 
 /// A tool by name.

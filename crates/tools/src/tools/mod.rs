@@ -27,4 +27,6 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpretrans;
 pub mod threadsnoop;
+pub mod trace;
+pub mod trace_rows;
 pub mod vfsstat;
