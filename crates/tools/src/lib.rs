@@ -14,6 +14,7 @@
 //! let code = scry_tools::run(tool, &params, &env, &mut std::io::stdout());
 //! ```
 
+pub mod argspec;
 pub mod block;
 pub mod cexpr;
 pub mod counts;
@@ -75,6 +76,7 @@ static ALL: &[&Tool] = &[
     &tools::funccount::TOOL,
     &tools::funclatency::TOOL,
     &tools::trace::TOOL,
+    &tools::argdist::TOOL,
 ];
 
 /// A tool by name.

@@ -1,6 +1,8 @@
 //! The tools, one file each: the flag table, the probe plans (scripts under
 //! `crates/tools/tools/`), the output plan.
 
+pub mod argdist;
+pub mod argdist_tables;
 pub mod bashreadline;
 pub mod biolatency;
 pub mod biopattern;
