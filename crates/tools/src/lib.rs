@@ -77,6 +77,7 @@ static ALL: &[&Tool] = &[
     &tools::funclatency::TOOL,
     &tools::trace::TOOL,
     &tools::argdist::TOOL,
+    &tools::stackcount::TOOL,
 ];
 
 /// A tool by name.

@@ -130,7 +130,9 @@ fn flag_sets(tool: &Tool) -> Vec<Params> {
     let mut all = Params::new();
     for f in tool.flags {
         let one = sample(tool, f.long, f.kind);
-        if f.kind != Kind::Texts {
+        // stackcount's -U and -K exclude each other: -K goes in `all`.
+        let exclusive = (tool.name, f.long) == ("stackcount", "user-stacks-only");
+        if f.kind != Kind::Texts && !exclusive {
             all.values.extend(one.values.clone());
         }
         sets.push(one);

@@ -24,6 +24,8 @@ pub mod profile;
 pub mod runqlat;
 pub mod runqlen;
 pub mod runqslower;
+pub mod stackcount;
+pub mod stackcount_out;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
