@@ -7,7 +7,24 @@ mod tools_support;
 use std::process::Command;
 use tools_support::*;
 
-const TOOLS: &[&str] = &[
+/// Every tool, in the listing's order (the generic ones must be there).
+fn tools() -> Vec<&'static str> {
+    let names: Vec<&str> = scry_tools::all().iter().map(|t| t.name).collect();
+    for t in [
+        "opensnoop",
+        "funccount",
+        "funclatency",
+        "trace",
+        "argdist",
+        "stackcount",
+    ] {
+        assert!(names.contains(&t), "{t} is not listed");
+    }
+    names
+}
+
+/// The tools whose shown script is run here.
+const SHOWN: &[&str] = &[
     "opensnoop",
     "execsnoop",
     "biolatency",
@@ -16,7 +33,26 @@ const TOOLS: &[&str] = &[
     "killsnoop",
     "exitsnoop",
     "tcpretrans",
+    "funccount",
+    "funclatency",
+    "trace",
+    "argdist",
+    "stackcount",
 ];
+
+/// The arguments `--show` needs: the generic tools' probe specs.
+fn show_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "funccount" | "stackcount" => &["t:syscalls:sys_enter_getppid"],
+        "funclatency" => &["c:malloc"],
+        "trace" => &[
+            "r:c:malloc (retval == 0) \"%d\", arg1",
+            "t:syscalls:sys_enter_openat",
+        ],
+        "argdist" => &["-C", "p:c:write(int fd):int:fd", "-H", "r:c:read()"],
+        _ => &[],
+    }
+}
 
 fn scry(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_scry"))
@@ -40,11 +76,12 @@ fn listing_names_every_tool_with_its_summary() {
         lines[0].starts_with("Tools (run: scry tool NAME [FLAGS]"),
         "{out}"
     );
-    for (line, name) in lines[1..].iter().zip(TOOLS) {
+    let tools = tools();
+    for (line, name) in lines[1..].iter().zip(&tools) {
         assert!(line.starts_with(&format!("  {name} ")), "{out}");
         assert!(line.len() > name.len() + 20, "no summary: {line}");
     }
-    assert_eq!(lines.len(), TOOLS.len() + 1, "{out}");
+    assert_eq!(lines.len(), tools.len() + 1, "{out}");
 }
 
 #[test]
@@ -86,8 +123,10 @@ fn shown_scripts_run_as_they_are() {
     require_root!();
     let _g = serial();
     let dir = TempDir::new("show");
-    for name in TOOLS {
-        let out = scry(&["tool", "--show", name]);
+    for name in SHOWN {
+        let mut args = vec!["tool", "--show", name];
+        args.extend(show_args(name));
+        let out = scry(&args);
         out.assert_ok();
         assert!(
             out.stdout.starts_with(&format!("// {name} — probe plan: ")),

@@ -68,7 +68,7 @@ pub static TOOL: Tool = Tool {
             "histogram",
             "SPECIFIER",
             Kind::Texts,
-            "Probe specifier to make a histogram of",
+            "Probe specifier to make a histogram of (see -C)",
             Effect::Output,
         ),
         Flag::value(
@@ -76,7 +76,7 @@ pub static TOOL: Tool = Tool {
             "count",
             "SPECIFIER",
             Kind::Texts,
-            "Probe specifier to count values of",
+            "Probe specifier to count values of: {p,r,t,u}:{[lib],category}:func(signature)[:type[,type...]:expr[,expr...][:filter]][#label] (r: may use $retval, $entry(param), $latency)",
             Effect::Output,
         ),
     ],
