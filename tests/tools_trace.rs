@@ -147,3 +147,48 @@ fn bad_probes_are_one_line_errors() {
     assert_eq!(out.code, Some(1), "{out}");
     assert!(out.stderr.contains("too few arguments"), "{out}");
 }
+
+#[test]
+fn usdt_probe_arguments() {
+    require_root!();
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        return;
+    }
+    let dir = TempDir::new("tru");
+    let Some(bin) = compile_c(&dir, "target.c") else {
+        return;
+    };
+    let _g = serial();
+    // target.c fires scry:tick(i, i * 100) for i in 0..K.
+    let spec = format!("u:{}:tick \"i=%d x=%ld\", arg1, arg2", bin.display());
+    let mut t = Tool::attached(&["trace", "-M", "3", &spec], "PID ");
+    run_program(&bin, &["5"]);
+    let out = t.wait(Duration::from_secs(20));
+    out.assert_ok();
+    let msgs: Vec<String> = rows(&out.stdout).into_iter().map(|r| r.4).collect();
+    assert_eq!(msgs, ["i=0 x=0", "i=1 x=100", "i=2 x=200"], "{out}");
+    assert!(rows(&out.stdout).iter().all(|r| r.3 == "tick"), "{out}");
+}
+
+#[test]
+fn kernel_functions_without_fentry_or_kprobes_fail_in_one_line() {
+    require_root!();
+    if kernel_functions_traceable() {
+        eprintln!("skipped: this kernel has kprobes or fentry");
+        return;
+    }
+    let _g = serial();
+    let out = run_tool(&[
+        "trace",
+        "r::vfs_read \"%d\", retval",
+        "t:sched:sched_switch",
+    ]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(out.stdout, "", "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(
+        out.stderr.starts_with("trace: cannot run on this kernel ("),
+        "{out}"
+    );
+    assert!(out.stderr.contains("kprobes are not supported"), "{out}");
+}
