@@ -40,7 +40,11 @@ fn frame(f: &str, offset: bool) -> String {
         return "[unknown]".into();
     }
     match f.rsplit_once('+') {
-        Some((name, off)) if !offset && off.chars().all(|c| c.is_ascii_digit()) => name.into(),
+        Some((name, off))
+            if !offset && !off.is_empty() && off.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            name.into()
+        }
         _ => f.into(),
     }
 }
@@ -168,5 +172,18 @@ impl Printer for StackCounts {
 
     fn end(&mut self) -> String {
         tally::detaching(self.params.json || self.params.on("folded"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frame;
+
+    #[test]
+    fn bcc_frames() {
+        assert_eq!(frame("vfs_read+12", false), "vfs_read");
+        assert_eq!(frame("vfs_read+12", true), "vfs_read+12");
+        assert_eq!(frame("operator+", false), "operator+");
+        assert_eq!(frame("0x7f0012", false), "[unknown]");
     }
 }
