@@ -7,6 +7,20 @@ mod tools_support;
 use std::process::Command;
 use tools_support::*;
 
+/// The arguments `--show` needs: the generic tools' probe specs.
+fn show_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "funccount" | "stackcount" => &["t:syscalls:sys_enter_getppid"],
+        "funclatency" => &["c:malloc"],
+        "trace" => &[
+            "r:c:malloc (retval == 0) \"%d\", arg1",
+            "t:syscalls:sys_enter_openat",
+        ],
+        "argdist" => &["-C", "p:c:write(int fd):int:fd", "-H", "r:c:read()"],
+        _ => &[],
+    }
+}
+
 fn scry(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_scry"))
         .args(args)
@@ -47,6 +61,11 @@ fn listing_names_every_tool_with_its_summary() {
         "offcputime",
         "tcpconnect",
         "tcplife",
+        "funccount",
+        "funclatency",
+        "trace",
+        "argdist",
+        "stackcount",
     ] {
         assert!(tools.iter().any(|t| t.name == name), "{name} missing");
     }
@@ -93,7 +112,9 @@ fn shown_scripts_run_as_they_are() {
     let dir = TempDir::new("show");
     for tool in scry_tools::all() {
         let name = tool.name;
-        let out = scry(&["tool", "--show", name]);
+        let mut args = vec!["tool", "--show", name];
+        args.extend(show_args(name));
+        let out = scry(&args);
         out.assert_ok();
         assert!(
             out.stdout.starts_with(&format!("// {name} — probe plan: ")),

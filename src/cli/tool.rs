@@ -6,6 +6,7 @@
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use scry_runtime::sysenv::SysEnv;
+use scry_tools::generic::text_args;
 use scry_tools::params::{Param, Params};
 use scry_tools::spec::{Kind, Tool};
 use std::ffi::OsString;
@@ -36,6 +37,9 @@ pub fn command(tool: &Tool) -> Command {
             Kind::Uint => a.value_parser(value_parser!(u32)),
             Kind::Int => a.value_parser(value_parser!(i64)),
             Kind::Text => a.value_parser(value_parser!(String)),
+            Kind::Texts => a
+                .value_parser(value_parser!(String))
+                .action(ArgAction::Append),
         };
         cmd = cmd.arg(a);
     }
@@ -46,6 +50,14 @@ pub fn command(tool: &Tool) -> Command {
                 .help(p.help)
                 .value_parser(value_parser!(u32)),
         );
+    }
+    for (i, t) in text_args(tool).iter().enumerate() {
+        let a = Arg::new(t.name)
+            .index(tool.positionals.len() + i + 1)
+            .help(t.help)
+            .required(true)
+            .value_parser(value_parser!(String));
+        cmd = cmd.arg(if t.many { a.num_args(1..) } else { a });
     }
     cmd.arg(
         Arg::new("json")
@@ -84,6 +96,9 @@ pub fn params(tool: &Tool, m: &ArgMatches) -> Params {
             Kind::Uint => m.get_one::<u32>(f.long).map(|v| Param::Int(*v as i64)),
             Kind::Int => m.get_one::<i64>(f.long).map(|v| Param::Int(*v)),
             Kind::Text => m.get_one::<String>(f.long).map(|v| Param::Text(v.clone())),
+            Kind::Texts => m
+                .get_many::<String>(f.long)
+                .map(|v| Param::List(v.cloned().collect())),
         };
         if let Some(v) = v {
             p.values.insert(f.long.to_string(), v);
@@ -92,6 +107,16 @@ pub fn params(tool: &Tool, m: &ArgMatches) -> Params {
     for pos in tool.positionals {
         if let Some(v) = m.get_one::<u32>(pos.name) {
             p.values.insert(pos.name.to_string(), Param::Int(*v as i64));
+        }
+    }
+    for t in text_args(tool) {
+        if let Some(v) = m.get_many::<String>(t.name) {
+            let v: Vec<String> = v.cloned().collect();
+            let v = match t.many {
+                true => Param::List(v),
+                false => Param::Text(v.concat()),
+            };
+            p.values.insert(t.name.to_string(), v);
         }
     }
     p.json = m.get_flag("json");

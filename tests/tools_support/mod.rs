@@ -293,6 +293,79 @@ pub fn run_program(path: &Path, args: &[&str]) -> (u32, std::process::ExitStatus
     }
 }
 
+/// A C fixture of tests/fixtures compiled into `dir` (with frame pointers
+/// and symbols); `None`, with a note, when there is no C compiler.
+pub fn compile_c(dir: &TempDir, source: &str) -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(source);
+    let bin = dir.join(source.trim_end_matches(".c"));
+    match Command::new("cc")
+        .args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+    {
+        Ok(o) if o.status.success() => Some(bin),
+        Ok(o) => panic!("cc {source}: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            eprintln!("skipped: no C compiler ({e})");
+            None
+        }
+    }
+}
+
+/// Starts a program in the background (its output discarded); killed and
+/// reaped when dropped.
+pub struct Program(pub Child);
+
+impl Program {
+    pub fn start(path: &Path, args: &[&str]) -> Program {
+        let child = Command::new(path)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn workload");
+        Program(child)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Waits (bounded) for the program to end.
+    pub fn wait(&mut self) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.0.try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Whether this kernel has kprobes or fentry (`scry --info`).
+pub fn kernel_functions_traceable() -> bool {
+    let out = Command::new(env!("CARGO_BIN_EXE_scry"))
+        .arg("--info")
+        .output()
+        .expect("scry --info");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.contains("kprobes: yes") || text.contains("fentry/fexit: yes")
+}
+
 /// A libbpf-tools program, if installed (/usr/sbin/NAME).
 pub fn libbpf_tool(name: &str) -> Option<PathBuf> {
     let p = Path::new("/usr/sbin").join(name);

@@ -14,11 +14,16 @@
 //! let code = scry_tools::run(tool, &params, &env, &mut std::io::stdout());
 //! ```
 
+pub mod argspec;
 pub mod block;
+pub mod cexpr;
 pub mod counts;
 pub mod custom;
+pub mod generic;
 pub mod hists;
 pub mod params;
+pub mod probespec;
+pub mod regex;
 pub mod rows;
 pub mod runner;
 pub mod select;
@@ -26,8 +31,11 @@ pub mod spec;
 pub mod stacks;
 pub mod syscalls;
 pub mod table;
+pub mod tally;
+pub mod targets;
 pub mod template;
 mod tools;
+pub mod traceprobe;
 
 use params::Params;
 use scry_runtime::sysenv::SysEnv;
@@ -78,6 +86,12 @@ static ALL: &[&Tool] = &[
     &tools::capable::TOOL,
     &tools::gethostlatency::TOOL,
     &tools::syscount::TOOL,
+    // The generic tools, with BCC's probe specs.
+    &tools::funccount::TOOL,
+    &tools::funclatency::TOOL,
+    &tools::trace::TOOL,
+    &tools::argdist::TOOL,
+    &tools::stackcount::TOOL,
 ];
 
 /// A tool by name.
@@ -90,7 +104,7 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 pub fn show(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<String, String> {
     let plan = select::preferred(tool, params, env)
         .ok_or_else(|| format!("{}: no probe plan takes these flags", tool.name))?;
-    let script = select::script(tool, plan, params)?;
+    let script = select::script(tool, plan, params, env)?;
     Ok(format!(
         "// {} — probe plan: {} ({})\n{script}",
         tool.name, plan.name, plan.file
@@ -134,6 +148,10 @@ fn run_output(
             }
             let mut p = custom::CustomPrinter::new(c, params);
             runner::run(chosen, params, &mut p, out)
+        }
+        Output::Printer(make) => {
+            let mut p = make(params, &chosen.session);
+            runner::run(chosen, params, p.as_mut(), out)
         }
         Output::Switch(flag, on, off) => {
             let which = if params.on(flag) { on } else { off };

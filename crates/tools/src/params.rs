@@ -9,6 +9,8 @@ pub enum Param {
     Switch,
     Int(i64),
     Text(String),
+    /// A flag given several times, or a variadic positional.
+    List(Vec<String>),
 }
 
 /// The flags given (by long name), the positionals, and the options every
@@ -66,6 +68,23 @@ impl Params {
         match self.values.get(long)? {
             Param::Text(v) => Some(v),
             _ => None,
+        }
+    }
+
+    /// Builder: a repeated flag or variadic positional.
+    pub fn list(mut self, long: &str, v: &[&str]) -> Params {
+        let v = v.iter().map(|s| s.to_string()).collect();
+        self.values.insert(long.to_string(), Param::List(v));
+        self
+    }
+
+    /// A repeated flag's values (one for a text flag given once; none when
+    /// absent).
+    pub fn get_list(&self, long: &str) -> Vec<String> {
+        match self.values.get(long) {
+            Some(Param::List(v)) => v.clone(),
+            Some(Param::Text(v)) => vec![v.clone()],
+            _ => Vec::new(),
         }
     }
 }

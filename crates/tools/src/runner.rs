@@ -30,6 +30,19 @@ pub trait Printer {
     fn ticks(&self) -> bool {
         false
     }
+    /// Whether the printer has printed all it was asked to (trace `-M`):
+    /// the run then ends.
+    fn done(&self) -> bool {
+        false
+    }
+    /// The text printed last, after the final tick ("Detaching...").
+    fn end(&mut self) -> String {
+        String::new()
+    }
+    /// The interval used when none is given (argdist prints every second).
+    fn default_interval(&self) -> Option<Duration> {
+        None
+    }
 }
 
 static STOP: AtomicI32 = AtomicI32::new(0);
@@ -83,7 +96,7 @@ struct Schedule {
 }
 
 impl Schedule {
-    fn new(params: &Params) -> Schedule {
+    fn new(params: &Params, printer: &dyn Printer) -> Schedule {
         let secs = |name: &str| {
             params
                 .get_int(name)
@@ -91,8 +104,13 @@ impl Schedule {
                 .map(|v| Duration::from_secs(v as u64))
         };
         Schedule {
-            interval: secs("interval"),
-            count: params.get_int("count").filter(|&c| c > 0).map(|c| c as u64),
+            interval: secs("interval").or(printer.default_interval()),
+            // argdist spells the number of outputs `-n` (`--number`).
+            count: params
+                .get_int("count")
+                .or(params.get_int("number"))
+                .filter(|&c| c > 0)
+                .map(|c| c as u64),
             deadline: secs("duration").map(|d| Instant::now() + d),
         }
     }
@@ -180,7 +198,7 @@ pub fn run(
     let session = &mut chosen.session;
     let indexes = printf_indexes(&session.compiled.events);
     let symbols = Symbols::new();
-    let sched = Schedule::new(params);
+    let sched = Schedule::new(params, printer);
     if let Err(e) = printer.start(out).and_then(|_| out.flush()) {
         return io_end(e);
     }
@@ -211,7 +229,7 @@ pub fn run(
             return io_end(e);
         }
         printed_last = false;
-        if !go_on || STOP.load(Ordering::SeqCst) != 0 {
+        if !go_on || printer.done() || STOP.load(Ordering::SeqCst) != 0 {
             break;
         }
         let now = Instant::now();
@@ -244,6 +262,9 @@ pub fn run(
         if let Err(e) = out.write_all(text.as_bytes()) {
             return io_end(e);
         }
+    }
+    if let Err(e) = out.write_all(printer.end().as_bytes()) {
+        return io_end(e);
     }
     if let Err(e) = out.flush() {
         return io_end(e);

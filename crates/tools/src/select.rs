@@ -58,7 +58,14 @@ pub fn excluded(tool: &Tool, plan: &Plan, params: &Params) -> Option<String> {
         let names: Vec<String> = plan.only_with.iter().map(|f| flag_name(tool, f)).collect();
         return Some(format!("only for {}", names.join(", ")));
     }
-    None
+    plan.generated
+        .and_then(|g| g.excluded(params))
+        .map(str::to_string)
+}
+
+/// Whether `plan` does not fit the probe specs given (not a kernel matter).
+fn misfit(plan: &Plan, params: &Params) -> bool {
+    plan.generated.is_some_and(|g| g.excluded(params).is_some())
 }
 
 /// `-P` (or `--pids` when the flag has no short name).
@@ -81,8 +88,12 @@ pub fn options(tool: &Tool) -> Options {
     }
 }
 
-/// The script `plan` would run with these flags.
-pub fn script(tool: &Tool, plan: &Plan, params: &Params) -> Result<String, String> {
+/// The script `plan` would run with these flags (made from the arguments
+/// for the generic tools, which read the machine for that).
+pub fn script(tool: &Tool, plan: &Plan, params: &Params, env: &dyn Env) -> Result<String, String> {
+    if let Some(g) = plan.generated {
+        return (g.generate)(params, env, g.flavor);
+    }
     let mut slots = template::slot_texts(tool, params)?;
     for (name, text) in plan.set {
         slots.insert(name, text.to_string());
@@ -97,6 +108,14 @@ fn first_line(text: &str) -> String {
         Some(i) => line[i + 2..].to_string(),
         None => line.to_string(),
     }
+}
+
+/// A plan that runs whatever the kernel (the probe specs of a generic tool
+/// name no kernel function): its failure is the user's to fix, not the
+/// kernel's.
+fn kernel_free(plan: &Plan) -> bool {
+    plan.generated
+        .is_some_and(|g| g.flavor == crate::generic::Flavor::Direct)
 }
 
 /// The plan that would run (for `--show`): the first one not excluded
@@ -115,7 +134,8 @@ pub fn preferred(tool: &Tool, params: &Params, env: &SysEnv) -> Option<&'static 
         .filter(|p| p.needs.iter().all(|n| unmet(*n, env).is_none()))
         .collect();
     let compiles = |p: &&'static Plan| {
-        script(tool, p, params).is_ok_and(|s| scry_lang::compile(&s, env, &options(tool)).is_ok())
+        script(tool, p, params, env)
+            .is_ok_and(|s| scry_lang::compile(&s, env, &options(tool)).is_ok())
     };
     met.iter()
         .find(|p| compiles(p))
@@ -136,7 +156,7 @@ pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chos
             skipped.push((plan.name, why));
             continue;
         }
-        let script = script(tool, plan, params).map_err(|e| format!("{}: {e}", tool.name))?;
+        let script = script(tool, plan, params, env).map_err(|e| format!("{}: {e}", tool.name))?;
         let compiled = match scry_lang::compile(&script, env, &options(tool)) {
             Ok(c) => c,
             Err(diags) => {
@@ -163,9 +183,21 @@ pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chos
             skipped,
         });
     }
-    let reasons: Vec<String> = skipped
+    // Plans that do not fit the probe specs say nothing about the kernel.
+    let tried: Vec<(&(&str, String), &Plan)> = skipped
         .iter()
-        .map(|(name, why)| format!("{name}: {why}"))
+        .zip(tool.plans)
+        .filter(|(_, plan)| !misfit(plan, params))
+        .collect();
+    if let [((_, why), plan)] = tried.as_slice() {
+        if kernel_free(plan) {
+            let why = why.strip_prefix("error: ").unwrap_or(why);
+            return Err(format!("{}: {why}", tool.name));
+        }
+    }
+    let reasons: Vec<String> = tried
+        .iter()
+        .map(|((name, why), _)| format!("{name}: {why}"))
         .collect();
     Err(format!(
         "{}: cannot run on this kernel ({})",

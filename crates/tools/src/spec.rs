@@ -58,6 +58,9 @@ pub enum Kind {
     Int,
     /// Text (a process name, a disk).
     Text,
+    /// Text that may be given several times (argdist's `-C SPEC -C SPEC`);
+    /// the values are kept in order ([`crate::params::Param::List`]).
+    Texts,
 }
 
 /// One flag: `-p PID`, `--json` is common to all tools (see the CLI).
@@ -115,6 +118,8 @@ pub enum Effect {
 }
 
 /// A positional argument (`interval`, `count`): non-negative integers.
+/// (The generic tools' text arguments are declared with their plans:
+/// [`crate::generic::TextArg`].)
 pub struct Positional {
     pub name: &'static str,
     pub help: &'static str,
@@ -170,6 +175,9 @@ pub struct Plan {
     pub only_with: &'static [&'static str],
     /// Text slots this plan sets (a variant of another plan's script).
     pub set: &'static [(&'static str, &'static str)],
+    /// For the generic tools: the script is made from the arguments
+    /// (`script` and `file` are then unused).
+    pub generated: Option<crate::generic::Generated>,
 }
 
 /// How the tool prints.
@@ -191,7 +199,14 @@ pub enum Output {
     /// An interval output the tool formats itself from the script's maps
     /// (tcptop: two tables and a load average line).
     Custom(Custom),
+    /// A printer of the tool's own, made once the plan is attached (the
+    /// generic tools, whose output depends on their probe specs).
+    Printer(MakePrinter),
 }
+
+/// Makes a tool's own printer from its flags and the attached session.
+pub type MakePrinter =
+    fn(&Params, &scry_runtime::session::Session) -> Box<dyn crate::runner::Printer>;
 
 /// One value of a row.
 #[derive(Clone, Debug, PartialEq)]
@@ -548,6 +563,7 @@ impl Plan {
             without: &[],
             only_with: &[],
             set: &[],
+            generated: None,
         }
     }
 }

@@ -30,6 +30,7 @@ fn value_text(kind: Kind, v: &Param) -> String {
         (Kind::Text, Param::Text(s)) => string_literal(s),
         (_, Param::Text(s)) => s.clone(),
         (_, Param::Switch) => String::new(),
+        (_, Param::List(v)) => v.join(" "),
     }
 }
 
@@ -63,6 +64,7 @@ fn apply(
                     Param::Text(s) => s.clone(),
                     Param::Int(i) => i.to_string(),
                     Param::Switch => String::new(),
+                    Param::List(v) => v.join(" "),
                 };
                 let text = cond.replace("{}", &convert(&raw)?);
                 vals.conds.entry(slot).or_default().push(text);

@@ -6,6 +6,7 @@
 
 use scry_lang::env::{ElfSymbol, Env, TpField, UsdtProbe};
 use scry_runtime::sysenv::SysEnv;
+use scry_tools::generic;
 use scry_tools::params::Params;
 use scry_tools::spec::{Kind, Output, Tool};
 use scry_tools::{select, template};
@@ -68,6 +69,7 @@ fn sample(tool: &Tool, long: &str, kind: Kind) -> Params {
                 _ => "abc",
             },
         ),
+        Kind::Texts => p.list(long, &specs(tool.name, long)[0]),
     }
 }
 
@@ -94,17 +96,85 @@ fn for_other_machines(tool: &str, plan: &str) -> bool {
     )
 }
 
-/// The flag sets tried: none, each flag alone, all of them together.
+/// Probe specs for the generic tools' arguments: one set naming no kernel
+/// function, one naming kernel functions (for the fentry and kprobe plans).
+fn specs(tool: &str, arg: &str) -> Vec<Vec<&'static str>> {
+    match (tool, arg) {
+        ("funccount" | "stackcount", _) => vec![
+            vec!["t:syscalls:sys_enter_getppid"],
+            vec!["c:malloc"],
+            vec!["vfs_read"],
+        ],
+        ("funclatency", _) => vec![vec!["c:malloc"], vec!["vfs_read"]],
+        ("trace", _) => vec![
+            vec![
+                "t:syscalls:sys_enter_openat \"%s\", args->filename",
+                "r:c:malloc (retval != 0) \"ptr %llx\", retval",
+                "p:c:write (arg1 == 1) \"%d bytes\", arg3",
+            ],
+            vec!["r::vfs_read \"%d\", retval", "do_nanosleep"],
+        ],
+        ("argdist", "histogram") => vec![
+            vec!["t:syscalls:sys_enter_read():u64:args->count"],
+            vec!["r::vfs_read():int:$retval"],
+        ],
+        ("argdist", _) => vec![
+            vec!["p:c:write(int fd, char *buf, size_t n):int,size_t:fd,n:fd==1"],
+            vec!["r::vfs_read():u32:$PID:$latency > 1000"],
+        ],
+        _ => vec![vec![]],
+    }
+}
+
+/// The arguments every flag set is tried with: none for the tools with a
+/// fixed script, each set of probe specs for the generic ones.
+fn bases(tool: &Tool) -> Vec<Params> {
+    let mut bases = vec![Params::new()];
+    for arg in generic::text_args(tool) {
+        bases = specs(tool.name, arg.name)
+            .iter()
+            .map(|s| match arg.many {
+                true => Params::new().list(arg.name, s),
+                false => Params::new().text(arg.name, s[0]),
+            })
+            .collect();
+    }
+    if tool.name == "argdist" {
+        bases = (0..2)
+            .map(|i| {
+                Params::new()
+                    .list("count", &specs("argdist", "count")[i])
+                    .list("histogram", &specs("argdist", "histogram")[i])
+            })
+            .collect();
+    }
+    bases
+}
+
+/// The flag sets tried: none, each flag alone, all of them together; each
+/// over every base.
 fn flag_sets(tool: &Tool) -> Vec<Params> {
     let mut sets = vec![Params::new()];
     let mut all = Params::new();
     for f in tool.flags {
         let one = sample(tool, f.long, f.kind);
-        all.values.extend(one.values.clone());
+        // stackcount's -U and -K exclude each other: -K goes in `all`.
+        let exclusive = (tool.name, f.long) == ("stackcount", "user-stacks-only");
+        if f.kind != Kind::Texts && !exclusive {
+            all.values.extend(one.values.clone());
+        }
         sets.push(one);
     }
     sets.push(all);
-    sets
+    let mut out = Vec::new();
+    for base in bases(tool) {
+        for set in &sets {
+            let mut p = base.clone();
+            p.values.extend(set.values.clone());
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]
@@ -123,7 +193,7 @@ fn every_plan_compiles_with_every_flag() {
                 if select::excluded(tool, plan, &params).is_some() {
                     continue;
                 }
-                let script = select::script(tool, plan, &params)
+                let script = select::script(tool, plan, &params, &env)
                     .unwrap_or_else(|e| panic!("{} {}: {e}", tool.name, plan.name));
                 assert!(!script.contains("{{"), "{}: {script}", plan.file);
                 match scry_lang::compile(&script, &env, &select::options(tool)) {
@@ -164,7 +234,7 @@ fn printf_arguments_are_named() {
             continue;
         };
         for plan in tool.plans {
-            let script = select::script(tool, plan, &Params::new()).unwrap();
+            let script = select::script(tool, plan, &Params::new(), &env).unwrap();
             let c = match scry_lang::compile(&script, &env, &select::options(tool)) {
                 Ok(c) => c,
                 Err(_) if for_other_machines(tool.name, plan.name) => continue,

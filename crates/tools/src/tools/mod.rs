@@ -1,6 +1,8 @@
 //! The tools, one file each: the flag table, the probe plans (scripts under
 //! `crates/tools/tools/`), the output plan.
 
+pub mod argdist;
+pub mod argdist_tables;
 pub mod bashreadline;
 pub mod biolatency;
 pub mod biopattern;
@@ -11,6 +13,8 @@ pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod filelife;
+pub mod funccount;
+pub mod funclatency;
 pub mod gethostlatency;
 pub mod irqs;
 pub mod killsnoop;
@@ -22,6 +26,8 @@ pub mod profile;
 pub mod runqlat;
 pub mod runqlen;
 pub mod runqslower;
+pub mod stackcount;
+pub mod stackcount_out;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
@@ -33,4 +39,6 @@ pub mod tcpretrans;
 pub mod tcpstates;
 pub mod tcptop;
 pub mod threadsnoop;
+pub mod trace;
+pub mod trace_rows;
 pub mod vfsstat;
