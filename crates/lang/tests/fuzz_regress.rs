@@ -140,3 +140,62 @@ fn type_name_as_an_aggregation_argument() {
     assert!(!err.contains("internal"), "{err}");
     assert_eq!(compile("kprobe:f { @s = sum(sizeof(int64)); }"), Ok(1));
 }
+
+/// A string as a ternary's condition (`"RESULT" ? "yes" : "no"`, found by
+/// `no_panic.rs` with 150,000 iterations) reached code generation:
+/// `internal: not a scalar`. Conditions of ternaries and while loops are
+/// checked as if conditions are.
+#[test]
+fn string_as_a_condition() {
+    survives("BEGIN { @c = \"RESULT\" ? \"yes\" : \"no\"; }");
+    let err = compile("BEGIN { @c = \"RESULT\" ? \"yes\" : \"no\"; }").unwrap_err();
+    assert!(
+        err.contains("a ternary condition must be an integer, not string")
+            && !err.contains("internal"),
+        "{err}"
+    );
+    let err = compile("BEGIN { while (\"x\") { break; } }").unwrap_err();
+    assert!(
+        err.contains("a while condition must be an integer"),
+        "{err}"
+    );
+    assert_eq!(compile("BEGIN { @c = pid ? \"yes\" : \"no\"; }"), Ok(1));
+}
+
+/// `let $s: string = 1e6;` (an integer into a variable declared a string)
+/// and `for ($j : "zero\n"..10)` (a string range bound), found by
+/// `no_panic.rs` under other seeds, reached code generation
+/// (`aggregate variable not in memory`, `not a scalar`).
+#[test]
+fn declared_type_and_range_bounds_are_checked() {
+    survives("BEGIN { let $s: string = 1e6; @x = $s; }");
+    survives("BEGIN { for ($j : \"zero\\n\"..10) { @f[$j] = 1; } }");
+    let err = compile("BEGIN { let $s: string = 1e6; @x = $s; }").unwrap_err();
+    assert!(err.contains("$s is declared string"), "{err}");
+    let err = compile("BEGIN { for ($j : \"zero\"..10) { @f[$j] = 1; } }").unwrap_err();
+    assert!(err.contains("a range bound must be an integer"), "{err}");
+    assert_eq!(compile("BEGIN { let $n: uint16 = 5; @x = $n; }"), Ok(1));
+}
+
+/// Calls without a value used as one (`/exit() == "bash"/`) and join() of
+/// a string literal, found by `no_panic.rs` under other seeds, reached
+/// code generation (`not a scalar`).
+#[test]
+fn valueless_calls_and_join_of_a_string() {
+    survives("kprobe:f /exit() == \"bash\" && pid > 1/ { }");
+    survives("kprobe:f { join(\"Tracing...\\n\"); }");
+    let err = compile("kprobe:f /exit() == \"bash\"/ { }").unwrap_err();
+    assert!(err.contains("exit() has no value to use here"), "{err}");
+    let err = compile("kprobe:f { join(\"abc\"); }").unwrap_err();
+    assert!(err.contains("join() expects an array of strings"), "{err}");
+    assert_eq!(compile("kprobe:f { join(arg1); exit(); }"), Ok(1));
+}
+
+/// `signal(($t.2, $first))` (a tuple where a signal number goes), found by
+/// `no_panic.rs` under another seed, reached code generation.
+#[test]
+fn signal_of_a_tuple() {
+    survives("kprobe:f { $t = (1, 2); signal(($t.1, 3)); override(\"x\"); }");
+    let err = compile("kprobe:f { signal((1, 2)); }").unwrap_err();
+    assert!(err.contains("signal() expects an integer"), "{err}");
+}

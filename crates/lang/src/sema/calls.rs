@@ -453,10 +453,25 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
                     args[0].ty = Type::I64;
                 }
             }
+            if n == 1 && !args[0].ty.is_int() && args[0].ty != Type::None {
+                let msg = format!("{name}() expects an integer, not {}", args[0].ty);
+                c.error(args[0].span, msg);
+            }
             Type::None
         }
         "join" => {
-            arity(c, span, "join", n, 1, 2);
+            if arity(c, span, "join", n, 1, 2) {
+                let t = &args[0].ty;
+                if !t.is_int() && !matches!(t, Type::Ptr(_) | Type::None) {
+                    let msg = format!("join() expects an array of strings (char **), not {t}");
+                    c.error(args[0].span, msg);
+                }
+                if let Some(sep) = args.get(1) {
+                    if !matches!(sep.kind, ExprKind::Str(_)) {
+                        c.error(sep.span, "join()'s separator must be a string literal");
+                    }
+                }
+            }
             Type::None
         }
         "reg" => {

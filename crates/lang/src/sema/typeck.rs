@@ -21,6 +21,9 @@ pub struct Checker<'a> {
     pub vars: HashMap<String, Type>,
     pub diags: Vec<Diagnostic>,
     pub loop_depth: u32,
+    /// The expression being checked is a statement: a call without a
+    /// value (printf, exit) is fine there, and only there.
+    stmt_level: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -38,6 +41,15 @@ impl<'a> Checker<'a> {
             vars: HashMap::new(),
             diags: Vec::new(),
             loop_depth: 0,
+            stmt_level: false,
+        }
+    }
+
+    /// Checks a condition (if, while, ternary): an integer or a pointer.
+    fn condition(&mut self, cond: &mut Expr, what: &str) {
+        let t = self.expr(cond);
+        if !t.is_int() && !matches!(t, Type::Ptr(_) | Type::None) {
+            self.error(cond.span, format!("{what} must be an integer, not {t}"));
         }
     }
 
@@ -64,6 +76,7 @@ impl<'a> Checker<'a> {
     fn stmt(&mut self, s: &mut Stmt) {
         match &mut s.kind {
             StmtKind::Expr(e) => {
+                self.stmt_level = true;
                 self.expr(e);
                 if let ExprKind::Call { name, .. } = &e.kind {
                     if calls::is_aggregation(name) {
@@ -79,17 +92,21 @@ impl<'a> Checker<'a> {
             StmtKind::Let { name, ty, value } => {
                 let declared = ty.as_ref().map(|t| self.type_name(t));
                 let vt = value.as_mut().map(|v| self.expr(v));
+                if let (Some(d), Some(v), Some(value)) = (&declared, &vt, value.as_ref()) {
+                    let fits = *v == Type::None
+                        || *d == Type::None
+                        || (d.is_int() && (v.is_int() || *v == Type::Bool))
+                        || super::maps::unify(d, v).is_some();
+                    if !fits {
+                        let msg = format!("{name} is declared {d}: cannot assign {v}");
+                        self.error(value.span, msg);
+                    }
+                }
                 let t = declared.or(vt).unwrap_or(Type::I64);
                 self.vars.insert(name.clone(), t);
             }
             StmtKind::If { cond, then, els } => {
-                let t = self.expr(cond);
-                if !t.is_int() && !matches!(t, Type::Ptr(_) | Type::None) {
-                    self.error(
-                        cond.span,
-                        format!("an if condition must be an integer, not {t}"),
-                    );
-                }
+                self.condition(cond, "an if condition");
                 self.block(then);
                 if let Some(e) = els {
                     self.block(e);
@@ -107,7 +124,7 @@ impl<'a> Checker<'a> {
                 self.block(body);
             }
             StmtKind::While { cond, body } => {
-                self.expr(cond);
+                self.condition(cond, "a while condition");
                 self.loop_depth += 1;
                 self.block(body);
                 self.loop_depth -= 1;
@@ -118,8 +135,13 @@ impl<'a> Checker<'a> {
                 end,
                 body,
             } => {
-                self.expr(start);
-                self.expr(end);
+                for bound in [start, end] {
+                    let t = self.expr(bound);
+                    if !t.is_int() && t != Type::None {
+                        let msg = format!("a range bound must be an integer, not {t}");
+                        self.error(bound.span, msg);
+                    }
+                }
                 self.vars.insert(var.clone(), Type::I64);
                 self.loop_depth += 1;
                 self.block(body);
@@ -310,8 +332,18 @@ impl<'a> Checker<'a> {
     }
 
     pub fn expr(&mut self, e: &mut Expr) -> Type {
+        let at_stmt = std::mem::replace(&mut self.stmt_level, false);
         self.fold_constants(e);
+        let before = self.diags.len();
         let t = self.expr_inner(e);
+        if t == Type::None && !at_stmt && self.diags.len() == before {
+            if let ExprKind::Call { name, .. } = &e.kind {
+                if !calls::is_aggregation(name) {
+                    let msg = format!("{name}() has no value to use here");
+                    self.error(e.span, msg);
+                }
+            }
+        }
         e.ty = t.clone();
         t
     }
@@ -417,7 +449,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ExprKind::Ternary { cond, then, els } => {
-                self.expr(cond);
+                self.condition(cond, "a ternary condition");
                 let (a, b) = (self.expr(then), self.expr(els));
                 match super::maps::unify(&a, &b) {
                     Some(t) => t,
