@@ -63,7 +63,7 @@ fn hardirq_counts_cover_proc_interrupts() {
     out.assert_ok();
     assert_eq!(
         out.lines()[0],
-        "Tracing hard irq event time... Hit Ctrl-C to end."
+        "Tracing hard irq events... Hit Ctrl-C to end."
     );
     let counts = table(&out, "HARDIRQ                    TOTAL_count");
     // The busiest interrupt meanwhile (the disk's): the tool saw at least

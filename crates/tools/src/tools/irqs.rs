@@ -132,7 +132,8 @@ const fn totals(name: &'static str, width: i32) -> [Column; 4] {
 }
 
 static HARD_TABLE: Output = Output::Table(Table {
-    tracing: "Tracing hard irq event time... Hit Ctrl-C to end.",
+    // libbpf-tools' words, counting (-C) or timing.
+    tracing: "Tracing hard irq {counts?events:event time}... Hit Ctrl-C to end.",
     maps: &["@total", "@count"],
     key: &["irq"],
     columns: &totals("HARDIRQ", -26),
