@@ -8,56 +8,8 @@ mod tools_support;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
+use tools_support::net::{local_port, sockaddr};
 use tools_support::*;
-
-fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(*a.ip()).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as libc::socklen_t)
-}
-
-fn local_port(fd: &OwnedFd) -> u16 {
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    let r = unsafe {
-        libc::getsockname(
-            fd.as_raw_fd(),
-            (&mut ss as *mut libc::sockaddr_storage).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(r, 0);
-    // sin_port and sin6_port are at the same offset.
-    let sin: libc::sockaddr_in =
-        unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
-    u16::from_be(sin.sin_port)
-}
 
 fn socket(ip: IpAddr) -> OwnedFd {
     let family = if ip.is_ipv4() {
@@ -86,7 +38,7 @@ fn dropped_syns(ip: IpAddr, wait: impl FnOnce(u16, &[u16])) {
         );
         assert_eq!(libc::listen(srv.as_raw_fd(), 0), 0);
     }
-    let port = local_port(&srv);
+    let port = local_port(srv.as_raw_fd());
     let (ss, len) = sockaddr(SocketAddr::new(ip, port));
     let clients: Vec<OwnedFd> = (0..3)
         .map(|_| {
@@ -101,7 +53,7 @@ fn dropped_syns(ip: IpAddr, wait: impl FnOnce(u16, &[u16])) {
             c
         })
         .collect();
-    let ports: Vec<u16> = clients.iter().map(local_port).collect();
+    let ports: Vec<u16> = clients.iter().map(|c| local_port(c.as_raw_fd())).collect();
     wait(port, &ports);
 }
 

@@ -142,7 +142,8 @@ pub fn refused(ip: IpAddr, port: u16, name: &str) -> u16 {
     })
 }
 
-fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+/// `addr` as a C socket address, for bind() and connect().
+pub fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let len = match addr {
         SocketAddr::V4(a) => {
@@ -174,7 +175,8 @@ fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     (ss, len as libc::socklen_t)
 }
 
-fn local_port(fd: i32) -> u16 {
+/// The local port a socket is bound to.
+pub fn local_port(fd: i32) -> u16 {
     let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     let r = unsafe {
