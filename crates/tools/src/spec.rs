@@ -568,6 +568,13 @@ impl Plan {
     }
 }
 
+/// The duration as a positional (BCC's profile, offcputime, biosnoop),
+/// where `-d` means something else.
+pub const DURATION_POSITIONAL: &[Positional] = &[Positional {
+    name: "duration",
+    help: "Duration of trace, in seconds",
+}];
+
 /// The interval and count positionals of the histogram tools.
 pub const INTERVAL_COUNT: &[Positional] = &[
     Positional {

@@ -6,10 +6,69 @@
 
 use crate::params::Params;
 use crate::runner::{clear_map, clock_time, read_map, Printer};
-use crate::spec::Stacks;
+use crate::spec::{Effect, Flag, Stacks};
 use scry_output::{Agg, Value};
 use scry_runtime::session::Session;
 use std::io::Write;
+
+/// `-U`: user stacks only (the script's `{{kstack}}` slot becomes 0).
+pub const USER_STACKS_ONLY: Flag = Flag::switch_with(
+    'U',
+    "user-stacks-only",
+    "Show stacks from user space only (no kernel space stacks)",
+    Effect::Set {
+        slot: "kstack",
+        text: "0",
+    },
+);
+
+/// `-K`: kernel stacks only (the script's `{{ustack}}` slot becomes 0).
+pub const KERNEL_STACKS_ONLY: Flag = Flag::switch_with(
+    'K',
+    "kernel-stacks-only",
+    "Show stacks from kernel space only (no user space stacks)",
+    Effect::Set {
+        slot: "ustack",
+        text: "0",
+    },
+);
+
+/// `-d`: a `-` between user and kernel frames in folded lines.
+pub const DELIMITED: Flag = Flag::switch(
+    'd',
+    "delimited",
+    "Insert a '-' between kernel and user stacks",
+);
+
+/// `-f`: folded lines for flame graphs.
+pub const FOLDED: Flag = Flag::switch(
+    'f',
+    "folded",
+    "Output folded format, one line per stack (for flame graphs)",
+);
+
+/// The end of a stack tool's first line: `by user + kernel stack... Hit
+/// Ctrl-C to end.` (or `for N secs.`), after whom it traces: `PID 185`,
+/// `TID 188`, or `others` when neither flag is given.
+pub fn stack_line_end(p: &Params, others: &str) -> String {
+    let who = match (p.get_int("pid"), p.get_int("tid")) {
+        (Some(pid), _) => format!("PID {pid}"),
+        (None, Some(tid)) => format!("TID {tid}"),
+        _ => others.to_string(),
+    };
+    let what = if p.on("user-stacks-only") {
+        "user"
+    } else if p.on("kernel-stacks-only") {
+        "kernel"
+    } else {
+        "user + kernel"
+    };
+    let until = match p.get_int("duration") {
+        Some(d) => format!(" for {d} secs."),
+        None => "... Hit Ctrl-C to end.".to_string(),
+    };
+    format!("{who} by {what} stack{until}")
+}
 
 pub struct StackPrinter<'a> {
     plan: &'a Stacks,

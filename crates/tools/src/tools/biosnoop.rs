@@ -38,10 +38,7 @@ pub static TOOL: Tool = Tool {
         Flag::switch('t', "timestamp", "Print the time of day (HH:MM:SS.mmm)"),
     ],
     // -d is the disk, as in BCC: the duration is positional.
-    positionals: &[Positional {
-        name: "duration",
-        help: "Duration of trace, in seconds",
-    }],
+    positionals: DURATION_POSITIONAL,
     slots: &[
         Slot::predicate("filter"),
         Slot {

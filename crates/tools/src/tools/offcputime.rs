@@ -3,6 +3,7 @@
 
 use crate::params::Params;
 use crate::spec::*;
+use crate::stacks;
 
 pub static TOOL: Tool = Tool {
     name: "offcputime",
@@ -46,24 +47,8 @@ pub static TOOL: Tool = Tool {
                 cond: "(((struct task_struct *)curtask)->flags & 0x00200000) != 0",
             },
         ),
-        Flag::switch_with(
-            'U',
-            "user-stacks-only",
-            "Show stacks from user space only (no kernel space stacks)",
-            Effect::Set {
-                slot: "kstack",
-                text: "0",
-            },
-        ),
-        Flag::switch_with(
-            'K',
-            "kernel-stacks-only",
-            "Show stacks from kernel space only (no user space stacks)",
-            Effect::Set {
-                slot: "ustack",
-                text: "0",
-            },
-        ),
+        stacks::USER_STACKS_ONLY,
+        stacks::KERNEL_STACKS_ONLY,
         Flag::value(
             'm',
             "min-block-time",
@@ -86,21 +71,10 @@ pub static TOOL: Tool = Tool {
                 text: "{}",
             },
         ),
-        Flag::switch(
-            'd',
-            "delimited",
-            "Insert a '-' between kernel and user stacks",
-        ),
-        Flag::switch(
-            'f',
-            "folded",
-            "Output folded format, one line per stack (for flame graphs)",
-        ),
+        stacks::DELIMITED,
+        stacks::FOLDED,
     ],
-    positionals: &[Positional {
-        name: "duration",
-        help: "Duration of trace, in seconds",
-    }],
+    positionals: DURATION_POSITIONAL,
     slots: &[
         Slot {
             name: "filter",
@@ -155,23 +129,15 @@ pub static TOOL: Tool = Tool {
 /// "Tracing off-CPU time (us) of all threads by user + kernel stack...
 /// Hit Ctrl-C to end."
 fn tracing(p: &Params) -> String {
-    let who = match (p.get_int("pid"), p.get_int("tid")) {
-        (Some(pid), _) => format!("PID {pid}"),
-        (None, Some(tid)) => format!("TID {tid}"),
-        _ if p.on("user-threads-only") => "user threads".to_string(),
-        _ if p.on("kernel-threads-only") => "kernel threads".to_string(),
-        _ => "all threads".to_string(),
-    };
-    let what = if p.on("user-stacks-only") {
-        "user"
-    } else if p.on("kernel-stacks-only") {
-        "kernel"
+    let others = if p.on("user-threads-only") {
+        "user threads"
+    } else if p.on("kernel-threads-only") {
+        "kernel threads"
     } else {
-        "user + kernel"
+        "all threads"
     };
-    let until = match p.get_int("duration") {
-        Some(d) => format!(" for {d} secs."),
-        None => "... Hit Ctrl-C to end.".to_string(),
-    };
-    format!("Tracing off-CPU time (us) of {who} by {what} stack{until}")
+    format!(
+        "Tracing off-CPU time (us) of {}",
+        stacks::stack_line_end(p, others)
+    )
 }

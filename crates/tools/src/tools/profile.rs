@@ -3,6 +3,7 @@
 
 use crate::params::Params;
 use crate::spec::*;
+use crate::stacks;
 
 pub static TOOL: Tool = Tool {
     name: "profile",
@@ -27,24 +28,8 @@ pub static TOOL: Tool = Tool {
             "filter",
             "tid == {}",
         ),
-        Flag::switch_with(
-            'U',
-            "user-stacks-only",
-            "Show stacks from user space only (no kernel space stacks)",
-            Effect::Set {
-                slot: "kstack",
-                text: "0",
-            },
-        ),
-        Flag::switch_with(
-            'K',
-            "kernel-stacks-only",
-            "Show stacks from kernel space only (no user space stacks)",
-            Effect::Set {
-                slot: "ustack",
-                text: "0",
-            },
-        ),
+        stacks::USER_STACKS_ONLY,
+        stacks::KERNEL_STACKS_ONLY,
         Flag::switch_with(
             'I',
             "include-idle",
@@ -65,21 +50,10 @@ pub static TOOL: Tool = Tool {
                 text: "{}",
             },
         ),
-        Flag::switch(
-            'd',
-            "delimited",
-            "Insert a '-' between kernel and user stacks",
-        ),
-        Flag::switch(
-            'f',
-            "folded",
-            "Output folded format, one line per stack (for flame graphs)",
-        ),
+        stacks::DELIMITED,
+        stacks::FOLDED,
     ],
-    positionals: &[Positional {
-        name: "duration",
-        help: "Duration of trace, in seconds",
-    }],
+    positionals: DURATION_POSITIONAL,
     slots: &[
         Slot::predicate("filter"),
         Slot::text("hz", "49"),
@@ -134,21 +108,6 @@ pub static TOOL: Tool = Tool {
 /// Ctrl-C to end."
 fn tracing(p: &Params) -> String {
     let hz = p.get_int("frequency").unwrap_or(49);
-    let who = match (p.get_int("pid"), p.get_int("tid")) {
-        (Some(pid), _) => format!("PID {pid}"),
-        (None, Some(tid)) => format!("TID {tid}"),
-        _ => "all threads".to_string(),
-    };
-    let what = if p.on("user-stacks-only") {
-        "user"
-    } else if p.on("kernel-stacks-only") {
-        "kernel"
-    } else {
-        "user + kernel"
-    };
-    let until = match p.get_int("duration") {
-        Some(d) => format!(" for {d} secs."),
-        None => "... Hit Ctrl-C to end.".to_string(),
-    };
-    format!("Sampling at {hz} Hertz of {who} by {what} stack{until}")
+    let end = stacks::stack_line_end(p, "all threads");
+    format!("Sampling at {hz} Hertz of {end}")
 }
