@@ -274,6 +274,11 @@ pub fn field<'a>(row: &'a Row, name: &str) -> Option<&'a Cell> {
     row.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
 }
 
+/// An integer field of a row (0 when absent or not an integer).
+pub fn int_field(row: &Row, name: &str) -> i64 {
+    field(row, name).and_then(Cell::int).unwrap_or(0)
+}
+
 /// Sets (or adds) a field of a row.
 pub fn set_field(row: &mut Row, name: &'static str, cell: Cell) {
     match row.iter_mut().find(|(n, _)| *n == name) {

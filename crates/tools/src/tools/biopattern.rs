@@ -65,18 +65,17 @@ pub static TOOL: Tool = Tool {
 
 /// The disk's name and the shares; disks without I/O are left out.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let int = |row: &Row, name| field(row, name).and_then(Cell::int).unwrap_or(0);
-    let (rnd, seq) = (int(row, "rnd"), int(row, "seq"));
+    let (rnd, seq) = (int_field(row, "rnd"), int_field(row, "seq"));
     let total = rnd + seq;
     if total == 0 {
         return false;
     }
-    let dev = Value::UInt(int(row, "dev") as u64);
+    let dev = Value::UInt(int_field(row, "dev") as u64);
     set_field(row, "disk", Cell::Text(disk_name(&dev)));
     set_field(row, "rnd_pct", Cell::Int(rnd * 100 / total));
     set_field(row, "seq_pct", Cell::Int(seq * 100 / total));
     set_field(row, "count", Cell::Int(total));
-    let kbytes = int(row, "bytes") / 1024;
+    let kbytes = int_field(row, "bytes") / 1024;
     set_field(row, "kbytes", Cell::Int(kbytes));
     true
 }

@@ -95,19 +95,18 @@ pub static TOOL: Tool = Tool {
 };
 
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let int = |row: &Row, name| field(row, name).and_then(Cell::int).unwrap_or(0);
     if let Some(Cell::Num(s, _)) = field(row, "ts_rel") {
         let s = *s;
         set_field(row, "time_s6", Cell::Num(s, 6));
     }
     set_field(row, "timestamp", Cell::Text(clock_time_ms()));
-    let dev = Value::UInt(int(row, "dev") as u64);
+    let dev = Value::UInt(int_field(row, "dev") as u64);
     set_field(row, "disk", Cell::Text(disk_name(&dev)));
     let comm: String = field(row, "comm").map_or(String::new(), Cell::text);
     set_field(row, "comm", Cell::Text(comm.chars().take(14).collect()));
-    let lat = int(row, "ns") as f64 / 1e6;
+    let lat = int_field(row, "ns") as f64 / 1e6;
     set_field(row, "lat_ms", Cell::Num(lat, 3));
-    let queued = int(row, "queued_ns");
+    let queued = int_field(row, "queued_ns");
     let que = if queued < 0 {
         -1.0
     } else {

@@ -117,18 +117,17 @@ const CAPS: &[&str] = &[
 /// The capability's name, the verdict, unknown flags as `-`; `-D` keeps
 /// denials only.
 fn finish(row: &mut Row, params: &Params) -> bool {
-    let int = |row: &Row, name| field(row, name).and_then(Cell::int).unwrap_or(0);
-    let cap = int(row, "cap");
+    let cap = int_field(row, "cap");
     let name = usize::try_from(cap)
         .ok()
         .and_then(|c| CAPS.get(c))
         .map_or_else(|| format!("CAP_{cap}"), |n| n.to_string());
     set_field(row, "name", Cell::Text(name));
-    let denied = int(row, "ret") != 0;
+    let denied = int_field(row, "ret") != 0;
     let verdict = if denied { "deny" } else { "allow" };
     set_field(row, "verdict", Cell::Text(verdict.to_string()));
     for flag in ["audit", "insetid"] {
-        if int(row, flag) < 0 {
+        if int_field(row, flag) < 0 {
             let unknown = if params.json {
                 Cell::Num(f64::NAN, 0)
             } else {

@@ -106,7 +106,7 @@ pub static TOOL: Tool = Tool {
 
 /// Collects the `arg` events of a thread; the `exec` event makes the row.
 fn assemble(a: &mut Assembly, event: usize, row: Row, params: &Params) -> Option<Row> {
-    let tid = field(&row, "tid").and_then(Cell::int).unwrap_or(0) as u64;
+    let tid = int_field(&row, "tid") as u64;
     if event == 0 {
         let arg = field(&row, "arg").map(Cell::text).unwrap_or_default();
         a.args.entry(tid).or_default().push(arg);
@@ -130,7 +130,7 @@ fn assemble(a: &mut Assembly, event: usize, row: Row, params: &Params) -> Option
 
 /// Failed exec()s only with -x; -n and -l match as BCC does (substrings).
 fn finish(row: &mut Row, params: &Params) -> bool {
-    let ret = field(row, "ret").and_then(Cell::int).unwrap_or(0);
+    let ret = int_field(row, "ret");
     if ret != 0 && !params.on("fails") {
         return false;
     }

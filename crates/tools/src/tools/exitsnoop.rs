@@ -75,9 +75,9 @@ pub static TOOL: Tool = Tool {
 /// The age in seconds, and the exit status as libbpf-tools prints it:
 /// `0`, `code 3`, `signal 9 (Killed)`, `signal 11 (Segmentation fault), core dumped`.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let age = field(row, "age_ns").and_then(Cell::int).unwrap_or(0);
+    let age = int_field(row, "age_ns");
     set_field(row, "age", Cell::Num(age as f64 / 1e9, 2));
-    let code = field(row, "code").and_then(Cell::int).unwrap_or(0);
+    let code = int_field(row, "code");
     set_field(row, "exit_code", Cell::Text(exit_text(code)));
     true
 }

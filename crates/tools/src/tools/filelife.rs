@@ -79,7 +79,7 @@ pub static TOOL: Tool = Tool {
 
 /// AGE(s): seconds, 2 decimals.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let ns = field(row, "ns").and_then(Cell::int).unwrap_or(0);
+    let ns = int_field(row, "ns");
     set_field(row, "age_s", Cell::Num(ns as f64 / 1e9, 2));
     true
 }

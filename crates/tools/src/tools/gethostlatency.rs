@@ -63,7 +63,7 @@ pub static TOOL: Tool = Tool {
 
 /// LATms: the call's latency in milliseconds, 3 decimals.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let ns = field(row, "ns").and_then(Cell::int).unwrap_or(0);
+    let ns = int_field(row, "ns");
     set_field(row, "lat_ms", Cell::Num(ns as f64 / 1e6, 3));
     true
 }

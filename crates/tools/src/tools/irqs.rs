@@ -187,7 +187,7 @@ fn softirq_name(vec: i64) -> String {
 }
 
 fn with_usecs(row: &mut Row) {
-    let ns = field(row, "total").and_then(Cell::int).unwrap_or(0);
+    let ns = int_field(row, "total");
     set_field(row, "total_us", Cell::Int(ns / 1000));
 }
 

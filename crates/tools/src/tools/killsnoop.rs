@@ -70,7 +70,7 @@ pub static TOOL: Tool = Tool {
 
 /// `-x`: failed calls only (in user space, as BCC does).
 fn finish(row: &mut Row, params: &Params) -> bool {
-    !params.on("failed") || field(row, "ret").and_then(Cell::int).unwrap_or(0) < 0
+    !params.on("failed") || int_field(row, "ret") < 0
 }
 
 const SIGNALS: &[&str] = &[

@@ -107,5 +107,5 @@ pub static TOOL: Tool = Tool {
 
 /// `-x`: failed opens only (in user space, as BCC does).
 fn finish(row: &mut Row, params: &Params) -> bool {
-    !params.on("failed") || field(row, "err").and_then(Cell::int).unwrap_or(0) != 0
+    !params.on("failed") || int_field(row, "err") != 0
 }

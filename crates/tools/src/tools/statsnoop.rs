@@ -59,7 +59,7 @@ pub static TOOL: Tool = Tool {
 
 /// RET is -1 on failure, as BCC prints it; `-x` keeps failures only.
 fn finish(row: &mut Row, params: &Params) -> bool {
-    let ret = field(row, "ret").and_then(Cell::int).unwrap_or(0);
+    let ret = int_field(row, "ret");
     if ret < 0 {
         set_field(row, "ret", Cell::Int(-1));
     }

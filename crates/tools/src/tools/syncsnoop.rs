@@ -51,7 +51,7 @@ pub static TOOL: Tool = Tool {
 
 /// TIME(s) is the kernel's monotonic clock, in seconds.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let ns = field(row, "ts").and_then(Cell::int).unwrap_or(0);
+    let ns = int_field(row, "ts");
     set_field(row, "ts_s", Cell::Num(ns as f64 / 1e9, 9));
     true
 }

@@ -144,19 +144,18 @@ fn reasons() -> &'static HashMap<i64, String> {
 
 /// `ADDR:PORT`, `STATE (FLAGS)`, `REASON (CODE)`.
 fn finish(row: &mut Row, _: &Params) -> bool {
-    let int = |row: &Row, f: &str| field(row, f).and_then(Cell::int).unwrap_or(0);
     let text = |row: &Row, f: &str| field(row, f).map(Cell::text).unwrap_or_default();
-    let saddr = format!("{}:{}", text(row, "src"), int(row, "sport"));
-    let daddr = format!("{}:{}", text(row, "dst"), int(row, "dport"));
+    let saddr = format!("{}:{}", text(row, "src"), int_field(row, "sport"));
+    let daddr = format!("{}:{}", text(row, "dst"), int_field(row, "dport"));
     set_field(row, "saddr", Cell::Text(saddr));
     set_field(row, "daddr", Cell::Text(daddr));
-    let state = match int(row, "state_nr") {
+    let state = match int_field(row, "state_nr") {
         0 => "-",
         nr => net::state(nr),
     };
-    let flags = net::tcp_flags(int(row, "flags_nr"));
+    let flags = net::tcp_flags(int_field(row, "flags_nr"));
     set_field(row, "state", Cell::Text(format!("{state} ({flags})")));
-    let code = int(row, "reason_nr");
+    let code = int_field(row, "reason_nr");
     let name = match reasons().get(&code) {
         Some(n) => n.as_str(),
         None if code == 2 => "NOT_SPECIFIED",

@@ -157,11 +157,10 @@ pub static TOOL: Tool = Tool {
 
 /// Kilobytes (rounded down, as BCC), milliseconds, the columns' widths.
 fn finish(row: &mut Row, params: &Params) -> bool {
-    let int = |row: &Row, f: &str| field(row, f).and_then(Cell::int).unwrap_or(0);
     let (tx, rx, us) = (
-        int(row, "tx_bytes"),
-        int(row, "rx_bytes"),
-        int(row, "span_us"),
+        int_field(row, "tx_bytes"),
+        int_field(row, "rx_bytes"),
+        int_field(row, "span_us"),
     );
     set_field(row, "tx_kb", Cell::Int(tx / 1024));
     set_field(row, "rx_kb", Cell::Int(rx / 1024));

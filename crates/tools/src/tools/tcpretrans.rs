@@ -76,7 +76,7 @@ fn finish(row: &mut Row, params: &Params) -> bool {
     set_field(row, "laddr", Cell::Text(laddr));
     set_field(row, "raddr", Cell::Text(raddr));
     set_field(row, "type", Cell::Text("R>".into()));
-    let nr = field(row, "state_nr").and_then(Cell::int).unwrap_or(0);
+    let nr = int_field(row, "state_nr");
     set_field(row, "state", Cell::Text(super::net::state(nr).into()));
     true
 }

@@ -179,14 +179,17 @@ pub static TOOL: Tool = Tool {
 
 /// The socket in hex, the states' names, milliseconds.
 fn finish(row: &mut Row, params: &Params) -> bool {
-    let int = |row: &Row, f: &str| field(row, f).and_then(Cell::int).unwrap_or(0);
-    let sk = int(row, "skaddr_nr") as u64;
+    let sk = int_field(row, "skaddr_nr") as u64;
     set_field(row, "skaddr", Cell::Text(format!("{sk:x}")));
     for (nr, name) in [("oldstate_nr", "oldstate"), ("newstate_nr", "newstate")] {
-        let state = net::state(int(row, nr));
+        let state = net::state(int_field(row, nr));
         set_field(row, name, Cell::Text(state.into()));
     }
-    set_field(row, "ms", Cell::Num(int(row, "span_us") as f64 / 1000.0, 3));
+    set_field(
+        row,
+        "ms",
+        Cell::Num(int_field(row, "span_us") as f64 / 1000.0, 3),
+    );
     net::seconds6(row);
     let width = if params.on("wide") { 16 } else { 10 };
     net::truncate(row, "comm", width, params);

@@ -77,7 +77,7 @@ fn finish(row: &mut Row, _: &Params) -> bool {
         ("mkdir", "mkdir_s"),
         ("rmdir", "rmdir_s"),
     ] {
-        let n = field(row, count).and_then(Cell::int).unwrap_or(0);
+        let n = int_field(row, count);
         set_field(row, rate, Cell::Int((n as f64 / secs) as i64));
     }
     true
