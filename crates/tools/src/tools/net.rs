@@ -2,7 +2,64 @@
 //! conditions, TCP flags, BCC's truncated columns.
 
 use crate::params::Params;
-use crate::spec::{field, set_field, Cell, Row};
+use crate::spec::{field, set_field, Cell, Effect, Flag, Row};
+
+/// `-4`/`-6` for scripts that name the socket's family `$family` in a
+/// `filter` slot (tcpaccept, tcplife).
+pub const IPV4: Flag = Flag::switch_with(
+    '4',
+    "ipv4",
+    "Trace IPv4 only",
+    Effect::Filter {
+        slot: "filter",
+        cond: "$family == AF_INET",
+    },
+);
+
+pub const IPV6: Flag = Flag::switch_with(
+    '6',
+    "ipv6",
+    "Trace IPv6 only",
+    Effect::Filter {
+        slot: "filter",
+        cond: "$family == AF_INET6",
+    },
+);
+
+/// `-4`/`-6` for tools with a tracepoint plan (`args.family`, slot
+/// `tp_filter`) and socket plans (`$family`, slot `sock_filter`):
+/// tcpconnect, tcpstates.
+pub const IPV4_TP_SOCK: Flag = Flag::switch_with(
+    '4',
+    "ipv4",
+    "Trace IPv4 only",
+    Effect::All(&[
+        Effect::Filter {
+            slot: "tp_filter",
+            cond: "args.family == AF_INET",
+        },
+        Effect::Filter {
+            slot: "sock_filter",
+            cond: "$family == AF_INET",
+        },
+    ]),
+);
+
+pub const IPV6_TP_SOCK: Flag = Flag::switch_with(
+    '6',
+    "ipv6",
+    "Trace IPv6 only",
+    Effect::All(&[
+        Effect::Filter {
+            slot: "tp_filter",
+            cond: "args.family == AF_INET6",
+        },
+        Effect::Filter {
+            slot: "sock_filter",
+            cond: "$family == AF_INET6",
+        },
+    ]),
+);
 
 /// TCP states, as BCC names them (index = the kernel's TCP_* value).
 pub const STATES: &[&str] = &[

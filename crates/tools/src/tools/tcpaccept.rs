@@ -42,24 +42,8 @@ pub static TOOL: Tool = Tool {
                 convert: |l| net::ports("$lport", l),
             },
         ),
-        Flag::switch_with(
-            '4',
-            "ipv4",
-            "Trace IPv4 only",
-            Effect::Filter {
-                slot: "filter",
-                cond: "$family == AF_INET",
-            },
-        ),
-        Flag::switch_with(
-            '6',
-            "ipv6",
-            "Trace IPv6 only",
-            Effect::Filter {
-                slot: "filter",
-                cond: "$family == AF_INET6",
-            },
-        ),
+        net::IPV4,
+        net::IPV6,
         Flag::DURATION,
     ],
     positionals: &[],

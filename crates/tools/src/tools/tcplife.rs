@@ -57,24 +57,8 @@ pub static TOOL: Tool = Tool {
                 convert: |l| net::ports("$rport", l),
             },
         ),
-        Flag::switch_with(
-            '4',
-            "ipv4",
-            "Trace IPv4 only",
-            Effect::Filter {
-                slot: "filter",
-                cond: "$family == AF_INET",
-            },
-        ),
-        Flag::switch_with(
-            '6',
-            "ipv6",
-            "Trace IPv6 only",
-            Effect::Filter {
-                slot: "filter",
-                cond: "$family == AF_INET6",
-            },
-        ),
+        net::IPV4,
+        net::IPV6,
         Flag::DURATION,
     ],
     positionals: &[],

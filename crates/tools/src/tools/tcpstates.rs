@@ -54,36 +54,8 @@ pub static TOOL: Tool = Tool {
                 },
             ]),
         ),
-        Flag::switch_with(
-            '4',
-            "ipv4",
-            "Trace IPv4 only",
-            Effect::All(&[
-                Effect::Filter {
-                    slot: "tp_filter",
-                    cond: "args.family == AF_INET",
-                },
-                Effect::Filter {
-                    slot: "sock_filter",
-                    cond: "$family == AF_INET",
-                },
-            ]),
-        ),
-        Flag::switch_with(
-            '6',
-            "ipv6",
-            "Trace IPv6 only",
-            Effect::All(&[
-                Effect::Filter {
-                    slot: "tp_filter",
-                    cond: "args.family == AF_INET6",
-                },
-                Effect::Filter {
-                    slot: "sock_filter",
-                    cond: "$family == AF_INET6",
-                },
-            ]),
-        ),
+        net::IPV4_TP_SOCK,
+        net::IPV6_TP_SOCK,
         Flag::DURATION,
     ],
     positionals: &[],
