@@ -4,41 +4,15 @@
 
 mod tools_support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use tools_support::cpu::spin_on_cpu0;
 use tools_support::*;
-
-/// Runs `f` while three threads spin on CPU 0.
-fn with_contention(f: impl FnOnce()) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let handles: Vec<_> = (0..3)
-        .map(|_| {
-            let stop = stop.clone();
-            std::thread::spawn(move || unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                libc::CPU_SET(0, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
-                while !stop.load(Ordering::Relaxed) {
-                    std::hint::spin_loop();
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    f();
-    stop.store(true, Ordering::Relaxed);
-    for h in handles {
-        h.join().unwrap();
-    }
-}
 
 #[test]
 fn cpu0_queue_of_spinning_threads() {
     require_root!();
     let _g = serial();
-    let mut out = None;
-    with_contention(|| out = Some(run_tool(&["runqlen", "-C", "1", "1"])));
-    let out = out.unwrap();
+    let settle = std::time::Duration::from_millis(200);
+    let (out, _) = spin_on_cpu0("rqlenwl", settle, || run_tool(&["runqlen", "-C", "1", "1"]));
     out.assert_ok();
     let text = &out.stdout;
     assert!(text.starts_with("Sampling run queue length... Hit Ctrl-C to end.\n\n"));

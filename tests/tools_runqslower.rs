@@ -4,38 +4,14 @@
 
 mod tools_support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tools_support::cpu::spin_on_cpu0;
 use tools_support::*;
 
-/// Runs three threads spinning on CPU 0 for `ms`; returns their tids.
+/// Three threads spinning on CPU 0 for `ms`; returns their tids.
 fn contend(ms: u64) -> Vec<i32> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let tids = Arc::new(Mutex::new(Vec::new()));
-    let handles: Vec<_> = (0..3)
-        .map(|_| {
-            let (stop, tids) = (stop.clone(), tids.clone());
-            std::thread::Builder::new()
-                .name("rqslwl".into())
-                .spawn(move || unsafe {
-                    let mut set: libc::cpu_set_t = std::mem::zeroed();
-                    libc::CPU_SET(0, &mut set);
-                    libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
-                    tids.lock().unwrap().push(libc::gettid());
-                    while !stop.load(Ordering::Relaxed) {
-                        std::hint::spin_loop();
-                    }
-                })
-                .unwrap()
-        })
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(ms));
-    stop.store(true, Ordering::Relaxed);
-    for h in handles {
-        h.join().unwrap();
-    }
-    let v = tids.lock().unwrap().clone();
-    v
+    let spin = || std::thread::sleep(Duration::from_millis(ms));
+    spin_on_cpu0("rqslwl", Duration::ZERO, spin).1
 }
 
 #[test]

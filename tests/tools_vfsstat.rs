@@ -8,34 +8,7 @@ mod tools_support;
 use std::io::Write;
 use tools_support::*;
 
-/// A directory on tmpfs (metadata calls on this machine's disk take
-/// milliseconds each), removed on drop.
-struct ShmDir(std::path::PathBuf);
-
-impl ShmDir {
-    fn new() -> ShmDir {
-        let base = if std::path::Path::new("/dev/shm").is_dir() {
-            std::path::PathBuf::from("/dev/shm")
-        } else {
-            std::env::temp_dir()
-        };
-        let p = base.join(format!("scryvfs{}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        ShmDir(p)
-    }
-
-    fn join(&self, name: &str) -> std::path::PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for ShmDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn workload(dir: &ShmDir) {
+fn workload(dir: &TempDir) {
     for i in 0..4000 {
         let d = dir.join(&format!("d{i}"));
         std::fs::create_dir(&d).unwrap();
@@ -56,7 +29,7 @@ fn workload(dir: &ShmDir) {
 fn rates_of_a_workload() {
     require_root!();
     let _g = serial();
-    let dir = ShmDir::new();
+    let dir = TempDir::on_tmpfs("vfsst");
     let mut t = Tool::attached(&["vfsstat", "2", "1"], "TIME");
     workload(&dir);
     let out = t.wait(std::time::Duration::from_secs(10));

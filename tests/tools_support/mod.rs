@@ -9,6 +9,7 @@
 #[path = "../common/fixture.rs"]
 mod fixture;
 
+pub mod cpu;
 pub mod disk;
 pub mod net;
 
@@ -50,11 +51,26 @@ pub struct TempDir {
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
+        TempDir::under(&std::env::temp_dir(), tag)
+    }
+
+    /// On tmpfs (/dev/shm) where there is one: metadata calls on this
+    /// machine's disk take milliseconds each.
+    pub fn on_tmpfs(tag: &str) -> TempDir {
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            TempDir::under(shm, tag)
+        } else {
+            TempDir::new(tag)
+        }
+    }
+
+    fn under(base: &Path, tag: &str) -> TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!("scry{tag}{}x{nanos}", std::process::id()));
+        let path = base.join(format!("scry{tag}{}x{nanos}", std::process::id()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir { path }
     }
