@@ -2,6 +2,8 @@
 //! name each way, and the tracepoints' `rwbs` flags as BCC names them.
 
 use scry_output::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// A disk name (`vda`, `sdc`, `nvme0n1p1`) as the kernel's `dev_t`
 /// (major << 20 | minor), for `-d DISK` filters.
@@ -23,14 +25,26 @@ pub fn disk_name(dev: &Value) -> String {
     let Some(n) = dev.int_bits() else {
         return "Unknown".into();
     };
+    // Looked up once per device (biosnoop names the disk of every I/O),
+    // as libbpf-tools reads the partition table once.
+    // A device not there yet is looked up again next time.
+    static NAMES: Mutex<BTreeMap<u64, String>> = Mutex::new(BTreeMap::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(name) = names.get(&n) {
+        return name.clone();
+    }
+    match read_disk_name(n) {
+        Some(name) => names.entry(n).or_insert(name).clone(),
+        None => "Unknown".into(),
+    }
+}
+
+/// The name of the disk with this `dev_t`, from /sys/dev/block.
+fn read_disk_name(n: u64) -> Option<String> {
     let (major, minor) = (n >> 20, n & 0xfffff);
-    std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/uevent"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("DEVNAME=").map(str::to_string))
-        })
-        .unwrap_or_else(|| "Unknown".into())
+    let text = std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/uevent")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("DEVNAME=").map(str::to_string))
 }
 
 /// The block tracepoints' `rwbs` text as libbpf-tools names the request
