@@ -23,6 +23,7 @@ pub mod child;
 pub mod decode;
 pub mod elfsyms;
 pub mod error;
+pub mod fault;
 pub mod features;
 pub mod glob;
 pub mod listing;

@@ -188,6 +188,7 @@ fn drain(
         };
         let bytes = item.to_vec();
         drop(item);
+        crate::fault::point("event");
         if let Flow::Exit = handle(session, cfg, out, symbols, &bytes)? {
             flow = Flow::Exit;
         }
