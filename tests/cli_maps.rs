@@ -6,6 +6,8 @@
 mod common;
 
 use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Opens a uniquely named file exactly 25 times: one line, `@[path]: 25`.
@@ -463,6 +465,43 @@ fn too_many_probes_are_refused() {
     );
     assert!(!out.ok());
     assert!(out.stderr.contains("more than --max-probes 10"), "{out}");
+}
+
+/// At a terminal (script(1)'s pseudo-terminal here), scry asks instead of
+/// refusing: "n" refuses, "y" attaches them all.
+#[test]
+fn too_many_probes_ask_at_a_terminal() {
+    require_root!();
+    let _g = serial();
+    let prog = "tracepoint:syscalls:sys_enter_read* { @ = count(); exit(); }";
+    let ask = |answer: &str| {
+        let cmd = format!("{} -e '{prog}' --max-probes 2", scry_bin());
+        let mut child = Command::new("script")
+            .args(["-qfec", &cmd, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{answer}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = ask("n");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("Attach them all? [y/N]"), "{text}");
+    assert!(text.contains("ERROR: not attaching"), "{text}");
+    assert!(!text.contains("Attaching"), "{text}");
+    let (code, text) = ask("y");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("probes, more than --max-probes 2"), "{text}");
+    assert!(text.contains("Attaching "), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("@: ")), "{text}");
 }
 
 /// `len(@m)`: the number of elements, counted in the kernel.

@@ -58,7 +58,8 @@ pub struct Args {
     /// Maximum entries of each map (BPFTRACE_MAP_KEYS_MAX).
     #[arg(long = "map-entries", value_name = "N", default_value_t = 4096)]
     pub map_entries: u32,
-    /// Refuse scripts that would attach more than this many probes.
+    /// Refuse scripts that would attach more than this many probes (at a
+    /// terminal, ask first).
     #[arg(long = "max-probes", value_name = "N", default_value_t = 1024)]
     pub max_probes: usize,
     /// The script file (unless -e), then its arguments ($1, $2, ...).

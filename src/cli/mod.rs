@@ -1,6 +1,7 @@
 //! Argument parsing and the top-level flow: compile, load, attach, run.
 
 mod args;
+mod confirm;
 mod tool;
 
 use args::Args;
@@ -88,11 +89,9 @@ pub fn main() -> i32 {
         Err(diags) => return fail(scry_lang::diag::render_all(&diags, &file, &source)),
     };
     if compiled.programs.len() > args.max_probes {
-        return fail(format!(
-            "ERROR: the script would attach {} probes, more than --max-probes {}: narrow its wildcards, or raise --max-probes",
-            compiled.programs.len(),
-            args.max_probes
-        ));
+        if let Err(e) = confirm::many_probes(compiled.programs.len(), args.max_probes) {
+            return fail(e);
+        }
     }
     for (stage, text) in &compiled.dumps {
         eprintln!("--- {stage} ---\n{text}");
