@@ -11,7 +11,7 @@ use aya::maps::{Map, MapData, RingBuf};
 use aya::programs::perf_event::{PerfEventConfig, PerfEventScope, SamplePolicy};
 use aya::programs::uprobe::{UProbeAttachLocation, UProbeScope};
 use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint, UProbe};
-use aya::{Btf, Ebpf};
+use aya::{Btf, Ebpf, VerifierLogLevel};
 use scry_lang::spec::{Attach, Compiled, ProgramSpec, GLOBALS_MAP, LOST_MAP, RINGBUF_MAP};
 use std::num::NonZeroU32;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -105,6 +105,15 @@ impl Session {
         // No vmlinux BTF parse: generated code has no CO-RE relocations
         // (see loader.rs); fentry/fexit get theirs in load_program.
         let mut loader = crate::loader::ebpf_loader();
+        // aya's own log on failure: the statistics only (see
+        // verifier_log.rs), unless fentry/fexit, which only aya can load.
+        if !compiled
+            .programs
+            .iter()
+            .any(|p| matches!(p.attach, Attach::Fentry { .. } | Attach::Fexit { .. }))
+        {
+            loader.verifier_log_level(VerifierLogLevel::STATS);
+        }
         timing::mark("load: loader");
         let mut ebpf = loader
             .load(&compiled.object)
@@ -299,7 +308,19 @@ fn load_program(
             )))
         }
     };
-    r.map_err(|e| program_error(e, spec, file, source))
+    r.map_err(|e| {
+        // The instruction trace, for the script line (1 MiB of its tail).
+        let map_fd = |name: &str| {
+            ebpf.map(name)
+                .and_then(map_data)
+                .map(|d| d.fd().as_fd().as_raw_fd())
+        };
+        let trace = match crate::verifier_log::load_for_log(spec, map_fd, 1, 1 << 20) {
+            Ok((false, log)) => Some(log),
+            _ => None,
+        };
+        program_error(e, trace, spec, file, source)
+    })
 }
 
 /// aya's view of the kernel BTF, which fentry/fexit loads need: parsed on
@@ -314,7 +335,15 @@ fn kernel_btf(btf: &mut Option<Btf>) -> Result<&Btf, RuntimeError> {
 }
 
 /// A program load failure: the verifier's verdict mapped to a script line.
-fn program_error(e: ProgramError, spec: &ProgramSpec, file: &str, source: &str) -> RuntimeError {
+/// `trace` is the verifier's instruction log when we could load the program
+/// for it; aya's log (statistics only) otherwise.
+fn program_error(
+    e: ProgramError,
+    trace: Option<String>,
+    spec: &ProgramSpec,
+    file: &str,
+    source: &str,
+) -> RuntimeError {
     match e {
         ProgramError::LoadError {
             io_error,
@@ -323,7 +352,7 @@ fn program_error(e: ProgramError, spec: &ProgramSpec, file: &str, source: &str) 
             if let Some(hint) = privileges_hint(&io_error) {
                 return RuntimeError::Permission(hint);
             }
-            let log = verifier_log.to_string();
+            let log = trace.unwrap_or_else(|| verifier_log.to_string());
             let ex = scry_asm::verifier::explain(&log);
             let line = ex
                 .insn
