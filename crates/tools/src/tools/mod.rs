@@ -33,6 +33,7 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpaccept;
 pub mod tcpconnect;
+pub mod tcpconnect_count;
 pub mod tcpdrop;
 pub mod tcplife;
 pub mod tcpretrans;
