@@ -15,6 +15,7 @@ pub mod exitsnoop;
 pub mod filelife;
 pub mod funccount;
 pub mod funclatency;
+pub mod funclatency_level;
 pub mod gethostlatency;
 pub mod irqs;
 pub mod killsnoop;
