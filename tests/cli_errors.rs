@@ -341,3 +341,19 @@ fn unknown_identifier_does_not_cascade() {
     let p = "BEGIN { printf(\"%d\\n\", foo(1) + 1); }";
     check(p, 24, 6, "unknown function: foo()");
 }
+
+#[test]
+fn stack_modes() {
+    check(
+        "BEGIN { print(kstack(raw)); }",
+        22,
+        3,
+        "the raw stack mode is not supported: use bpftrace or perf",
+    );
+    check(
+        "BEGIN { print(ustack(pid, 3)); }",
+        22,
+        3,
+        "ustack() takes a mode (bpftrace, perf) and/or a constant depth",
+    );
+}

@@ -216,6 +216,49 @@ fn usym_and_ustack() {
     );
 }
 
+/// ustack(perf): bpftrace's perf mode, each frame `\tADDR name+off (file)`,
+/// the address the probe's.
+#[test]
+fn ustack_perf_mode() {
+    require_root!();
+    let Some(t) = Target::build() else { return };
+    let _g = serial();
+    let stop = t.file("stop");
+    let prog = format!(
+        "uprobe:{}:scry_target_fn {{ printf(\"at %lx\\n\", reg(\"ip\")); printf(\"%s\\n\", ustack(perf, 2)); }}",
+        t.path()
+    );
+    let cmd = format!("{} 1 - {}", t.path(), stop.display());
+    let mut s = Scry::start(&["-e", &prog, "-c", &cmd]);
+    s.wait_attached();
+    let seen = s.wait_for_line(Duration::from_secs(30), |l| l.contains(" main+"));
+    touch(&stop);
+    let out = s.wait(Duration::from_secs(30));
+    assert!(seen, "{out}");
+    out.assert_ok();
+    let ip = out
+        .lines()
+        .into_iter()
+        .find_map(|l| l.strip_prefix("at "))
+        .expect("the probe's address")
+        .to_string();
+    let frames: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with('\t'))
+        .collect();
+    let file = format!("({})", t.path());
+    assert_eq!(frames.len(), 2, "{out}");
+    assert_eq!(
+        frames[0],
+        format!("\t{ip} scry_target_fn+0 {file}"),
+        "{out}"
+    );
+    assert!(
+        frames[1].contains(" main+") && frames[1].ends_with(&file),
+        "{out}"
+    );
+}
 /// -p: only the given process is traced. Two copies of the target run the
 /// same calls; the counts are those of one. The untraced copy exits when
 /// done; the traced one waits for STOP, so that `func` can be symbolized.

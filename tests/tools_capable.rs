@@ -1,6 +1,8 @@
 //! `scry tool capable`: a copy of chown(1) named `capwl` gives a file of
 //! the test to nobody, as root (CAP_CHOWN allowed), then nobody tries to
 //! give it back to root (CAP_CHOWN denied); -D keeps the denial only.
+//! -K -U: a C fixture (tests/fixtures/chowner.c) chowns from a function of
+//! its own; its stacks are printed under its row.
 
 mod tools_support;
 
@@ -105,4 +107,86 @@ fn denied_only() {
     for l in &out.lines()[1..] {
         assert!(l.contains(" deny"), "{out}");
     }
+}
+
+/// The frames (lines after 8 spaces) under the first row of `pid` for `cap`.
+fn frames_under(out: &Output, pid: u32, cap: &str) -> Vec<String> {
+    let lines = out.lines();
+    let row = lines
+        .iter()
+        .position(|l| l.contains(&format!(" {pid} ")) && l.contains(cap))
+        .unwrap_or_else(|| panic!("no {cap} row of {pid}:\n{out}"));
+    lines[row + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("        "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn kernel_and_user_stacks() {
+    require_root!();
+    let dir = TempDir::new("capstk");
+    let Some(bin) = compile_c(&dir, "chowner.c") else {
+        return;
+    };
+    let _g = serial();
+    let file = dir.join("owned");
+    std::fs::write(&file, "x").unwrap();
+    let stop = dir.join("stop");
+    let mut t = Tool::attached(&["capable", "-K", "-U"], "TIME");
+    let args = [file.to_str().unwrap(), "65534", stop.to_str().unwrap()];
+    let mut p = Program::start(&bin, &args);
+    let pid = p.pid();
+    // The user frames are named while the fixture waits for `stop`.
+    t.expect_line("user frame", |l| l.contains("scry_cap_chown+0x"));
+    std::fs::write(&stop, "").unwrap();
+    assert!(p.wait().is_some_and(|s| s.success()));
+    let out = t.stop();
+    out.assert_ok();
+    let frames = frames_under(&out, pid, "CAP_CHOWN");
+    // Kernel frames first (the chown path), then the fixture's own.
+    let user = frames
+        .iter()
+        .position(|f| f.starts_with("scry_cap_chown+0x"))
+        .unwrap_or_else(|| panic!("no scry_cap_chown frame:\n{out}"));
+    assert!(user > 0, "{out}");
+    assert!(
+        frames[..user].iter().all(|f| f.ends_with(" [kernel]")),
+        "{out}"
+    );
+    assert!(
+        frames[..user]
+            .iter()
+            .any(|f| f.starts_with("chown_common+0x")),
+        "{out}"
+    );
+    assert!(frames[user].ends_with(" [chowner]"), "{out}");
+    assert!(
+        frames
+            .get(user + 1)
+            .is_some_and(|f| f.starts_with("main+0x") && f.ends_with(" [chowner]")),
+        "{out}"
+    );
+}
+
+#[test]
+fn kernel_stack_only() {
+    require_root!();
+    let _g = serial();
+    let (_dir, prog, file) = workload("capabk");
+    let mut t = Tool::attached(&["capable", "-K"], "TIME");
+    let pid = chown_as(&prog, &file, 0, "65534");
+    t.expect_line("chown row", |l| {
+        l.contains(&format!(" {pid} ")) && l.contains("CAP_CHOWN")
+    });
+    let out = t.stop();
+    out.assert_ok();
+    let frames = frames_under(&out, pid, "CAP_CHOWN");
+    assert!(!frames.is_empty(), "{out}");
+    assert!(frames.iter().all(|f| f.ends_with(" [kernel]")), "{out}");
+    assert!(
+        frames.iter().any(|f| f.starts_with("chown_common+0x")),
+        "{out}"
+    );
 }

@@ -1,7 +1,8 @@
 //! `scry tool funclatency`: a fixture function that sleeps 2.5 ms
 //! (tests/fixtures/generic.c) lands in the 2048 -> 4095 usecs bucket (2 -> 3
 //! msecs), one histogram per function and process as BCC keys user
-//! functions, the avg/total/count line, `-p`, and JSON.
+//! functions, the avg/total/count line, `-p`, and JSON. `-l`: nested
+//! calls (tests/fixtures/nested.c), the outermost levels timed.
 
 mod tools_support;
 
@@ -141,4 +142,51 @@ fn one_process_in_msecs_and_json() {
         h[0].get("pid").and_then(Json::num),
         Some(pid.parse::<f64>().unwrap())
     );
+}
+
+/// The times of all calls of a run, as the histogram's (low, count) rows
+/// and the count of its avg line.
+fn latencies(args: &[&str], bin: &std::path::Path, run: &[&str]) -> (Vec<(u64, u64)>, String) {
+    let mut t = Tool::attached(args, "Tracing 1 functions");
+    let (_, status) = run_program(bin, run);
+    assert!(status.success());
+    let out = t.stop();
+    out.assert_ok();
+    let lines = out.lines();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("usecs "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let count = lines
+        .iter()
+        .find_map(|l| l.split_once(", count: "))
+        .map_or(String::new(), |(_, c)| c.to_string());
+    (buckets(&lines, at), count)
+}
+
+/// Three levels of calls of 10, 20 and 30 ms (innermost first): alone
+/// only the innermost is timed; -l 2 times the outer two, not the inner.
+#[test]
+fn nested_calls_with_levels() {
+    require_root!();
+    let dir = TempDir::new("fll");
+    let Some(bin) = compile_c(&dir, "nested.c") else {
+        return;
+    };
+    let _g = serial();
+    let spec = format!("{}:scry_nest", bin.display());
+    let run = ["3", "3", "10000"];
+    // 16384 us: above the innermost call (10 ms), below the others.
+    let split = 16384;
+    let (b, count) = latencies(&["funclatency", "-u", &spec], &bin, &run);
+    assert_eq!(count, "3", "{b:?}");
+    assert!(b.iter().all(|&(low, c)| c == 0 || low < split), "{b:?}");
+    let (b, count) = latencies(&["funclatency", "-u", "-l", "2", &spec], &bin, &run);
+    assert_eq!(count, "6", "{b:?}");
+    assert!(b.iter().all(|&(low, c)| c == 0 || low >= split), "{b:?}");
+    // -l 3: every level.
+    let (b, count) = latencies(&["funclatency", "-u", "-l", "3", &spec], &bin, &run);
+    assert_eq!(count, "9", "{b:?}");
+    let inner: u64 = b.iter().filter(|x| x.0 < split).map(|x| x.1).sum();
+    assert_eq!(inner, 3, "{b:?}");
 }

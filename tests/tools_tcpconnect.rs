@@ -152,3 +152,46 @@ fn bad_port_list_is_one_line() {
         "{out}"
     );
 }
+
+/// -c: connects counted per source, destination and port, printed at
+/// Ctrl-C in BCC's table, most first; -p keeps other processes out.
+#[test]
+fn counts_at_the_end() {
+    require_root!();
+    let _g = serial();
+    let ip = lo(false);
+    let pid = std::process::id().to_string();
+    with_closed_port(ip, |a| {
+        with_closed_port(ip, |b| {
+            let mut t = Tool::attached(&["tcpconnect", "-c", "-p", &pid], "Tracing connect");
+            refused(ip, b, "tcpc-once");
+            for _ in 0..3 {
+                refused(ip, a, "tcpc-thrice");
+            }
+            // Counted in the kernel: nothing is printed before the end.
+            std::thread::sleep(Duration::from_millis(200));
+            assert_eq!(t.stdout(), "Tracing connect ... Hit Ctrl-C to end\n");
+            let out = t.stop();
+            out.assert_ok();
+            let lines = out.lines();
+            assert_eq!(lines[1], "", "{out}");
+            assert_eq!(
+                lines[2],
+                "LADDR                     RADDR                     RPORT                CONNECTS",
+                "{out}"
+            );
+            let rows: Vec<Vec<&str>> = lines[3..]
+                .iter()
+                .map(|l| l.split_whitespace().collect())
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    ["127.0.0.1", "127.0.0.1", &a.to_string(), "3"],
+                    ["127.0.0.1", "127.0.0.1", &b.to_string(), "1"]
+                ],
+                "{out}"
+            );
+        })
+    });
+}

@@ -189,3 +189,46 @@ fn ipv6_wide_as_json_and_text() {
     );
     assert!(row.starts_with(&expect), "{row}\n{expect}");
 }
+
+/// -s: BCC's comma separated values (here with -T -t): the IP column,
+/// whole thread names (longer than the 10 of the text columns), no
+/// padding.
+#[test]
+fn csv_with_times() {
+    require_root!();
+    let _g = serial();
+    let pid = std::process::id().to_string();
+    let mut t = Tool::attached(&["tcplife", "-s", "-T", "-t", "-p", &pid], "TIME,");
+    let s = session(lo(false), "tl-csv-client", "tl-csv-server", UP, DOWN);
+    t.expect_line("server session", |l| l.contains(",tl-csv-server,"));
+    t.expect_line("client session", |l| l.contains(",tl-csv-client,"));
+    let out = t.stop();
+    out.assert_ok();
+    let lines = out.lines();
+    assert_eq!(
+        lines[0], "TIME,TIME(s),PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS",
+        "{out}"
+    );
+    let fields = |comm: &str| -> Vec<String> {
+        let row = lines.iter().find(|l| l.contains(&format!(",{comm},")));
+        row.unwrap().split(',').map(String::from).collect()
+    };
+    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
+    let (up, down) = ((UP / 1024).to_string(), (DOWN / 1024).to_string());
+    let lo = "127.0.0.1";
+    for (comm, from, to, tx, rx) in [
+        ("tl-csv-client", &c, &sv, &up, &down),
+        ("tl-csv-server", &sv, &c, &down, &up),
+    ] {
+        let f = fields(comm);
+        assert_eq!(f.len(), 12, "{out}");
+        assert_eq!(f[0].len(), 8, "{out}");
+        assert_eq!(f[1].split_once('.').unwrap().1.len(), 6, "{out}");
+        assert_eq!(
+            f[2..11],
+            [&pid, comm, "4", lo, from, lo, to, tx, rx],
+            "{out}"
+        );
+        assert_eq!(f[11].split_once('.').unwrap().1.len(), 2, "{out}");
+    }
+}

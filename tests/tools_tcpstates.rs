@@ -191,3 +191,52 @@ fn ipv6_wide_as_json() {
     assert_eq!(j.get("laddr").unwrap().str(), Some("::1"));
     assert_eq!(j.get("newstate").unwrap().str(), Some("LAST_ACK"));
 }
+
+/// -s: BCC's comma separated values: the IP column, whole thread names
+/// (longer than the 10 of the text columns), no `->`, no padding.
+#[test]
+fn csv_rows() {
+    require_root!();
+    let _g = serial();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let mut t = Tool::attached(&["tcpstates", "-s", "-L", &port], "SKADDR,");
+    let s = session_on(l, "ts-csv-client", "ts-csv-server", 10, 10);
+    t.expect_line("the server's CLOSE", |l| l.contains(",FIN_WAIT2,CLOSE,"));
+    let out = t.stop();
+    out.assert_ok();
+    let lines = out.lines();
+    assert_eq!(
+        lines[0], "SKADDR,C-PID,C-COMM,IP,LADDR,LPORT,RADDR,RPORT,OLDSTATE,NEWSTATE,MS",
+        "{out}"
+    );
+    let c = s.client_port.to_string();
+    // The accepted socket's rows (not the listener's LISTEN -> CLOSE).
+    let rows: Vec<Vec<&str>> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| r.get(7) == Some(&c.as_str()))
+        .collect();
+    let lo = "127.0.0.1";
+    for r in &rows {
+        assert_eq!(r.len(), 11, "{out}");
+        assert!(u64::from_str_radix(r[0], 16).is_ok(), "{out}");
+        assert_eq!(r[3..8], ["4", lo, &port, lo, &c], "{out}");
+        assert_eq!(r[10].split_once('.').unwrap().1.len(), 3, "{out}");
+    }
+    let states: Vec<String> = rows.iter().map(|r| format!("{}>{}", r[8], r[9])).collect();
+    assert_eq!(
+        states,
+        [
+            "LISTEN>SYN_RECV",
+            "SYN_RECV>ESTABLISHED",
+            "ESTABLISHED>FIN_WAIT1",
+            "FIN_WAIT1>FIN_WAIT2",
+            "FIN_WAIT2>CLOSE"
+        ],
+        "{out}"
+    );
+    let pid = std::process::id().to_string();
+    let close = rows.iter().find(|r| r[9] == "FIN_WAIT1").unwrap();
+    assert_eq!(close[1..3], [pid.as_str(), "ts-csv-server"], "{out}");
+}

@@ -192,3 +192,107 @@ fn kernel_functions_without_fentry_or_kprobes_fail_in_one_line() {
     );
     assert!(out.stderr.contains("kprobes are not supported"), "{out}");
 }
+
+/// The frame lines (after 8 spaces) of each event's block: a row, its
+/// stack lines, a blank line.
+fn stack_blocks(stdout: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for l in stdout.lines().skip(1) {
+        match l.strip_prefix("        ") {
+            Some(frame) if !blocks.is_empty() => {
+                blocks.last_mut().unwrap().1.push(frame.to_string())
+            }
+            _ if l.is_empty() => {}
+            _ => blocks.push((l.to_string(), Vec::new())),
+        }
+    }
+    blocks
+}
+
+/// A symbol's value in the fixture (nm), for checking printed addresses.
+fn symbol_value(bin: &std::path::Path, name: &str) -> Option<u64> {
+    let out = std::process::Command::new("nm").arg(bin).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() == 3 && f[2] == name).then(|| u64::from_str_radix(f[0], 16).ok())?
+    })
+}
+
+#[test]
+fn user_stacks_with_addresses() {
+    require_root!();
+    let dir = TempDir::new("trus");
+    let Some(bin) = compile_c(&dir, "generic.c") else {
+        return;
+    };
+    let _g = serial();
+    let stop = dir.join("stop");
+    let spec = format!("{}:scry_gen_args \"n=%d\", arg1", bin.display());
+    let mut t = Tool::attached(&["trace", "-U", "-a", &spec], "PID ");
+    // Three calls, then the fixture waits for `stop`: its frames can be named.
+    let mut p = Program::start(&bin, &["3", "10", "-", stop.to_str().unwrap()]);
+    t.expect_line("third call", |l| l.ends_with(" n=2"));
+    t.wait_until(Duration::from_secs(5), |out, _| {
+        stack_blocks(out).len() == 3 && out.ends_with("\n\n")
+    });
+    std::fs::write(&stop, "").unwrap();
+    assert!(p.wait().is_some_and(|s| s.success()));
+    let out = t.stop();
+    out.assert_ok();
+    let blocks = stack_blocks(&out.stdout);
+    assert_eq!(blocks.len(), 3, "{out}");
+    // BCC's layout: `%16x name+0xOFF [module]`, the probed function first.
+    let frame = |f: &str| -> (u64, String) {
+        let (addr, sym) = f.split_at(16);
+        let addr = u64::from_str_radix(addr.trim_start(), 16).expect("address");
+        (addr, sym.trim_start().to_string())
+    };
+    for (row, frames) in &blocks {
+        assert!(row.contains(" scry_gen_args "), "{out}");
+        let (entry, first) = frame(&frames[0]);
+        assert_eq!(first, "scry_gen_args+0x0 [generic]", "{out}");
+        let (ret, second) = frame(&frames[1]);
+        let off = second
+            .strip_prefix("main+0x")
+            .and_then(|s| s.strip_suffix(" [generic]"))
+            .unwrap_or_else(|| panic!("no main frame:\n{out}"));
+        let off = u64::from_str_radix(off, 16).unwrap();
+        // The addresses are the ones named: main+off and scry_gen_args
+        // are as far apart in memory as in the file.
+        if let (Some(f), Some(m)) = (
+            symbol_value(&bin, "scry_gen_args"),
+            symbol_value(&bin, "main"),
+        ) {
+            assert_eq!(ret.wrapping_sub(entry), (m + off).wrapping_sub(f), "{out}");
+        }
+    }
+    assert!(out.stdout.ends_with("\n\n"), "{out}");
+}
+
+#[test]
+fn kernel_stacks_of_a_tracepoint() {
+    require_root!();
+    let dir = TempDir::new("trks");
+    let Some(bin) = compile_c(&dir, "generic.c") else {
+        return;
+    };
+    let _g = serial();
+    let spec = "t:syscalls:sys_enter_getppid";
+    let mut t = Tool::attached(&["trace", "-K", "-n", "generic", "-M", "2", spec], "PID ");
+    run_program(&bin, &["2", "10"]);
+    let out = t.wait(Duration::from_secs(20));
+    out.assert_ok();
+    let blocks = stack_blocks(&out.stdout);
+    assert_eq!(blocks.len(), 2, "{out}");
+    for (row, frames) in &blocks {
+        assert!(
+            row.contains(" generic ") && row.contains(" sys_enter_getppid"),
+            "{out}"
+        );
+        assert!(frames.iter().all(|f| f.ends_with(" [kernel]")), "{out}");
+        assert!(
+            frames.iter().any(|f| f.starts_with("do_syscall_64+0x")),
+            "{out}"
+        );
+    }
+}

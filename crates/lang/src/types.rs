@@ -53,10 +53,13 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// The probe's context pointer (`ctx`).
     Ctx,
-    /// A stack id (kernel or user) with its depth.
+    /// A stack id (kernel or user) with its depth; `perf` (`kstack(perf)`)
+    /// prints each frame with its address, and user frames with their
+    /// module, as bpftrace's perf mode does.
     Stack {
         user: bool,
         depth: u8,
+        perf: bool,
     },
     /// An address printed as a kernel symbol (`ksym`, `func` in kprobes).
     Ksym,

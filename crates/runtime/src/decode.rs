@@ -88,18 +88,27 @@ impl Decoder<'_> {
                 let wall = crate::symbols::boot_to_unix_ns(u64_at(b, 8));
                 Value::Str(scry_output::format_time(&fmt, wall))
             }
-            Type::Stack { user, depth } => {
+            Type::Stack { user, depth, perf } => {
                 let raw = u64_at(b, 0);
                 let (id, pid) = (raw as u32, (raw >> 32) as u32);
-                let mut frames = self.stack(id, pid, *user);
-                frames.truncate(*depth as usize);
-                Value::Stack(frames)
+                let mut addrs = self.stack(id);
+                addrs.truncate(*depth as usize);
+                let sym = |a: u64| match (*user, *perf) {
+                    (true, true) => self.symbols.user_perf_frame(pid, a),
+                    (true, false) => self.symbols.user_frame(pid, a),
+                    (false, _) => self.symbols.kernel_frame(a),
+                };
+                match perf {
+                    true => Value::PerfStack(addrs.into_iter().map(|a| (a, sym(a))).collect()),
+                    false => Value::Stack(addrs.into_iter().map(sym).collect()),
+                }
             }
             Type::Record(_) | Type::None | Type::Agg(_) => Value::None,
         }
     }
 
-    fn stack(&self, id: u32, pid: u32, user: bool) -> Vec<String> {
+    /// The addresses of stack `id`, innermost first.
+    fn stack(&self, id: u32) -> Vec<u64> {
         let Some(fd) = self.stacks_fd else {
             return Vec::new();
         };
@@ -116,13 +125,6 @@ impl Decoder<'_> {
         buf.chunks(8)
             .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
             .take_while(|&a| a != 0)
-            .map(|a| {
-                if user {
-                    self.symbols.user_frame(pid, a)
-                } else {
-                    self.symbols.kernel_frame(a)
-                }
-            })
             .collect()
     }
 }

@@ -6,8 +6,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// (start address, size, name), sorted by address.
-type UserSymbols = Vec<(u64, u64, String)>;
+/// A process's symbols: (start address, size, name, index of its file
+/// in `files`), sorted by address.
+#[derive(Default)]
+struct UserSymbols {
+    syms: Vec<(u64, u64, String, usize)>,
+    files: Vec<String>,
+}
 
 #[derive(Default)]
 pub struct Symbols {
@@ -46,17 +51,20 @@ impl Symbols {
         Some((syms[i].1.clone(), addr - syms[i].0))
     }
 
-    /// The user symbol containing `addr` in process `pid`, and the offset.
-    fn user_lookup(&self, pid: u32, addr: u64) -> Option<(String, u64)> {
+    /// The user symbol containing `addr` in process `pid`, the offset, and
+    /// the file it is in.
+    fn user_lookup(&self, pid: u32, addr: u64) -> Option<(String, u64, String)> {
         let mut cache = self.user.borrow_mut();
-        let syms = cache
+        let user = cache
             .entry(pid)
             .or_insert_with(|| load_process_symbols(pid));
-        let i = syms
-            .partition_point(|(a, _, _)| *a <= addr)
+        let i = user
+            .syms
+            .partition_point(|(a, ..)| *a <= addr)
             .checked_sub(1)?;
-        let (start, size, name) = &syms[i];
-        (addr < start + (*size).max(1)).then(|| (name.clone(), addr - start))
+        let (start, size, name, file) = &user.syms[i];
+        (addr < start + (*size).max(1))
+            .then(|| (name.clone(), addr - start, user.files[*file].clone()))
     }
 
     /// The kernel symbol containing `addr` (bpftrace prints the bare name),
@@ -72,12 +80,21 @@ impl Symbols {
 
     /// The user symbol of `addr` in process `pid`, or the address in hex.
     pub fn user(&self, pid: u32, addr: u64) -> String {
-        bare(self.user_lookup(pid, addr), addr)
+        bare(self.user_lookup(pid, addr).map(|(n, o, _)| (n, o)), addr)
     }
 
     /// A user stack frame: `name+offset`, or the address in hex.
     pub fn user_frame(&self, pid: u32, addr: u64) -> String {
-        frame(self.user_lookup(pid, addr), addr)
+        frame(self.user_lookup(pid, addr).map(|(n, o, _)| (n, o)), addr)
+    }
+
+    /// A user stack frame in bpftrace's perf mode: `name+offset (file)`,
+    /// or `0xADDR ([unknown])`.
+    pub fn user_perf_frame(&self, pid: u32, addr: u64) -> String {
+        match self.user_lookup(pid, addr) {
+            Some((name, off, file)) => format!("{name}+{off} ({file})"),
+            None => format!("0x{addr:x} ([unknown])"),
+        }
     }
 }
 
@@ -96,7 +113,7 @@ fn frame(found: Option<(String, u64)>, addr: u64) -> String {
 /// addresses.
 fn load_process_symbols(pid: u32) -> UserSymbols {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
-    let mut out = Vec::new();
+    let mut out = UserSymbols::default();
     let mut seen = std::collections::HashSet::new();
     for line in maps.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
@@ -117,14 +134,17 @@ fn load_process_symbols(pid: u32) -> UserSymbols {
         let Ok(syms) = crate::elfsyms::symbols(&file, "*") else {
             continue;
         };
+        out.files.push(path.to_string());
+        let file = out.files.len() - 1;
         for s in syms {
             // run-time address = mapping start + (file offset - mapping offset)
             if s.file_offset >= off {
-                out.push((lo + (s.file_offset - off), s.size, s.name));
+                out.syms
+                    .push((lo + (s.file_offset - off), s.size, s.name, file));
             }
         }
     }
-    out.sort_unstable_by_key(|s| s.0);
+    out.syms.sort_unstable_by_key(|s| s.0);
     out
 }
 

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod argspec;
+pub mod bccstack;
 pub mod block;
 pub mod cexpr;
 pub mod counts;

@@ -61,6 +61,25 @@ impl<'a> RowPrinter<'a> {
         crate::spec::tracing_text(self.plan.tracing, self.params)
     }
 
+    /// With the tool's `csv` switch (tcplife, tcpstates `-s`), comma
+    /// separated values: no padding, no literal columns (as BCC).
+    fn csv(&self) -> bool {
+        self.params.on("csv")
+    }
+
+    /// A cell as printed: padded to its column, or bare in CSV.
+    fn cell(&self, value: &str, c: &Column) -> String {
+        match self.csv() {
+            true => value.to_string(),
+            false => pad(value, c.width),
+        }
+    }
+
+    /// The columns printed on the row's line (literals dropped in CSV).
+    fn on_line(&self, c: &Column) -> bool {
+        !(self.csv() && c.field.is_empty())
+    }
+
     /// The header line, newline included; none when no column has a
     /// header (tools that print sentences, like oomkill).
     pub fn header(&self) -> String {
@@ -70,35 +89,41 @@ impl<'a> RowPrinter<'a> {
         let cells: Vec<String> = self
             .columns
             .iter()
-            .filter(|c| !c.header.is_empty())
-            .map(|c| pad(c.header, c.width))
+            .filter(|c| !c.header.is_empty() && self.on_line(c))
+            .map(|c| self.cell(c.header, c))
             .collect();
-        format!("{}\n", cells.join(" "))
+        format!("{}\n", cells.join(if self.csv() { "," } else { " " }))
     }
 
     /// One row in text, newline included. A value of lines (a stack) is
     /// printed under the row's line, a tab before each, then a blank line
-    /// (BCC's tcpdrop).
+    /// (BCC's tcpdrop); frames ([`Cell::Frames`]) as BCC's capable prints
+    /// them, with no blank line.
     pub fn text(&self, row: &Row) -> String {
         let cell = |c: &Column| crate::spec::field(row, c.field);
         let (trailers, line): (Vec<&&Column>, Vec<&&Column>) = self
             .columns
             .iter()
-            .partition(|c| matches!(cell(c), Some(Cell::Lines(_))));
+            .partition(|c| matches!(cell(c), Some(Cell::Lines(_) | Cell::Frames(_))));
         let cells: Vec<String> = line
             .iter()
+            .filter(|c| self.on_line(c))
             .map(|c| {
                 let v = match c.field {
                     "" => c.header.to_string(),
                     _ => cell(c).map_or(String::new(), Cell::text),
                 };
-                pad(&v, c.width)
+                self.cell(&v, c)
             })
             .collect();
-        let mut text = format!("{}\n", cells.join(" "));
+        let sep = if self.csv() { "," } else { " " };
+        let mut text = format!("{}\n", cells.join(sep));
         for c in trailers {
-            text.push_str(&cell(c).map_or(String::new(), Cell::text));
-            text.push('\n');
+            let stack = cell(c);
+            text.push_str(&stack.map_or(String::new(), Cell::text));
+            if matches!(stack, Some(Cell::Lines(_))) {
+                text.push('\n');
+            }
         }
         text
     }
@@ -251,6 +276,31 @@ mod tests {
         let row = vec![("line", Cell::Text("Killed 7".into()))];
         assert_eq!(p.header(), "");
         assert_eq!(p.text(&row), "Killed 7\n");
+    }
+
+    #[test]
+    fn csv_rows() {
+        let row = vec![
+            ("comm", Cell::Text("sh".into())),
+            ("old", Cell::Int(1)),
+            ("new", Cell::Int(2)),
+        ];
+        let csv = Params::new().switch("csv");
+        let p = RowPrinter::new(&PLAN, &csv);
+        assert_eq!(p.header(), "COMM,OLD,NEW\n");
+        assert_eq!(p.text(&row), "sh,1,2\n");
+    }
+
+    #[test]
+    fn frames_are_printed_as_bcc_capable_does() {
+        let v = Value::PerfStack(vec![(1, "f+1".into()), (2, "g+2 (/lib/libc.so.6)".into())]);
+        let row = vec![("pid", Cell::Int(7)), ("stack", Cell::from_value(&v))];
+        let params = Params::new();
+        let p = RowPrinter::new(&STACKED, &params);
+        assert_eq!(
+            p.text(&row),
+            "7\n        f+0x1 [kernel]\n        g+0x2 [libc.so.6]\n"
+        );
     }
 
     #[test]

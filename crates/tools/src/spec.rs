@@ -218,6 +218,10 @@ pub enum Cell {
     /// Lines (a kernel stack, one frame each): a tab before each line in
     /// text, an array of strings in JSON.
     Lines(Vec<String>),
+    /// A stack in BCC's form ([`crate::bccstack`]), printed under the row
+    /// as BCC's capable does: 8 spaces before each frame, no blank line
+    /// after; an array of strings in JSON.
+    Frames(Vec<String>),
 }
 
 impl Cell {
@@ -228,6 +232,7 @@ impl Cell {
             Value::UInt(u) => Cell::Int(*u as i64),
             Value::Bool(b) => Cell::Int(*b as i64),
             Value::Stack(frames) => Cell::Lines(frames.clone()),
+            Value::PerfStack(_) => Cell::Frames(crate::bccstack::frames(v, false)),
             other => Cell::Text(other.to_text()),
         }
     }
@@ -247,6 +252,10 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Num(v, prec) => format!("{v:.prec$}"),
             Cell::Lines(lines) => lines.iter().map(|l| format!("\t{l}\n")).collect(),
+            Cell::Frames(lines) => lines
+                .iter()
+                .map(|l| format!("{}{l}\n", crate::bccstack::INDENT))
+                .collect(),
         }
     }
 
@@ -257,7 +266,7 @@ impl Cell {
             Cell::Text(s) => scry_output::json_string(s),
             Cell::Num(v, prec) if v.is_finite() => format!("{v:.prec$}"),
             Cell::Num(..) => "null".to_string(),
-            Cell::Lines(lines) => {
+            Cell::Lines(lines) | Cell::Frames(lines) => {
                 let items: Vec<String> =
                     lines.iter().map(|l| scry_output::json_string(l)).collect();
                 format!("[{}]", items.join(", "))

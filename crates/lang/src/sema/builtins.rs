@@ -29,10 +29,12 @@ pub fn type_of(c: &mut Checker, name: &str, span: Span) -> Type {
         "kstack" => Type::Stack {
             user: false,
             depth: 127,
+            perf: false,
         },
         "ustack" => Type::Stack {
             user: true,
             depth: 127,
+            perf: false,
         },
         "curtask" => match c
             .env

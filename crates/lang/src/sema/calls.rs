@@ -183,10 +183,13 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
         name.as_str(),
         "print" | "clear" | "zero" | "delete" | "has_key" | "len"
     );
+    // A stack's mode (`kstack(perf)`) is a name, not a value.
+    let stack_fn = matches!(name.as_str(), "kstack" | "ustack");
     for (i, a) in args.iter_mut().enumerate() {
         let skip_map = map_fn && i == 0 && matches!(a.kind, ExprKind::Map { .. });
         let is_type = matches!(a.kind, ExprKind::TypeArg(_));
-        if !skip_map && !is_type {
+        let is_mode = stack_fn && matches!(a.kind, ExprKind::Builtin(_));
+        if !skip_map && !is_type && !is_mode {
             c.expr(a);
         }
     }
@@ -366,19 +369,28 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
         }
         "kstack" | "ustack" => {
             let mut depth = 127u8;
+            let mut perf = false;
             for a in args.iter() {
                 match &a.kind {
                     ExprKind::Int(d) => depth = (*d).clamp(1, 127) as u8,
-                    ExprKind::Builtin(_) => {}
+                    // The mode: `perf` adds addresses (and user modules).
+                    ExprKind::Builtin(mode) if mode == "perf" || mode == "bpftrace" => {
+                        perf = mode == "perf"
+                    }
+                    ExprKind::Builtin(mode) if mode == "raw" => c.error(
+                        a.span,
+                        "the raw stack mode is not supported: use bpftrace or perf",
+                    ),
                     _ => c.error(
                         a.span,
-                        format!("{name}() takes a mode and/or a constant depth"),
+                        format!("{name}() takes a mode (bpftrace, perf) and/or a constant depth"),
                     ),
                 }
             }
             Type::Stack {
                 user: name == "ustack",
                 depth,
+                perf,
             }
         }
         "ntop" => {

@@ -1,6 +1,9 @@
 //! capable: the kernel's capability checks, one row each (libbpf-tools'
 //! columns). Through the tracepoint the audit and setuid-origin flags are
-//! unknown: shown as `-` (null in --json).
+//! unknown: shown as `-` (null in --json). `-K` / `-U` print the kernel /
+//! user stack under each row as BCC does (`name+0xOFF [module]`, kernel
+//! stack first); a stack that cannot be read (a kernel thread's user
+//! stack) shows as `[Missed User Stack]`.
 
 use crate::params::Params;
 use crate::spec::*;
@@ -21,10 +24,33 @@ pub static TOOL: Tool = Tool {
         ),
         Flag::switch('x', "extra-fields", "Show TID and INSETID columns"),
         Flag::switch('D', "denied", "Show denied checks only"),
+        Flag::switch_with(
+            'K',
+            "kernel-stack",
+            "Output the kernel stack under each check",
+            Effect::Set {
+                slot: "kstack",
+                text: "kstack(perf)",
+            },
+        ),
+        Flag::switch_with(
+            'U',
+            "user-stack",
+            "Output the user stack under each check",
+            Effect::Set {
+                slot: "ustack",
+                text: "ustack(perf)",
+            },
+        ),
         Flag::DURATION,
     ],
     positionals: &[],
-    slots: &[Slot::predicate("filter")],
+    // Without -K / -U the stacks are empty strings (hidden columns).
+    slots: &[
+        Slot::predicate("filter"),
+        Slot::text("kstack", "\"\""),
+        Slot::text("ustack", "\"\""),
+    ],
     plans: &[
         Plan::new(
             "kprobe",
@@ -43,7 +69,7 @@ pub static TOOL: Tool = Tool {
         tracing: "Tracing capability checks... Hit Ctrl-C to end.",
         announce: false,
         events: &[&[
-            "uid", "pid", "tid", "comm", "cap", "audit", "ret", "insetid",
+            "uid", "pid", "tid", "comm", "cap", "audit", "ret", "insetid", "kstack", "ustack",
         ]],
         columns: &[
             Column::new("TIME", "time", -8),
@@ -56,6 +82,8 @@ pub static TOOL: Tool = Tool {
             Column::new("AUDIT", "audit", -7),
             Column::new("VERDICT", "verdict", -7),
             Column::when("INSETID", "insetid", -7, "extra-fields"),
+            Column::when("", "kstack", 0, "kernel-stack"),
+            Column::when("", "ustack", 0, "user-stack"),
         ],
         assemble: None,
         finish: Some(finish),
@@ -66,6 +94,8 @@ pub static TOOL: Tool = Tool {
         ("scry tool capable -p 185", "only trace PID 185"),
         ("scry tool capable -x", "add TID and INSETID columns"),
         ("scry tool capable -D", "only show denied checks"),
+        ("scry tool capable -K", "add kernel stacks"),
+        ("scry tool capable -U", "add user-space stacks"),
     ],
 };
 
@@ -134,6 +164,12 @@ fn finish(row: &mut Row, params: &Params) -> bool {
                 Cell::Text("-".to_string())
             };
             set_field(row, flag, unknown);
+        }
+    }
+    for (name, kernel) in [("kstack", true), ("ustack", false)] {
+        if matches!(field(row, name), Some(Cell::Frames(f)) if f.is_empty()) {
+            let missed = vec![crate::bccstack::missed(kernel)];
+            set_field(row, name, Cell::Frames(missed));
         }
     }
     !params.on("denied") || denied

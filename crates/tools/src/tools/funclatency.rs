@@ -2,7 +2,8 @@
 //! matching a BCC pattern (`vfs_read`, `c:read`, `/path:func*`), as a log2
 //! histogram in nsecs (`-u` usecs, `-m` msecs), one per function with `-F`
 //! (and per process for user functions traced without `-p`, as BCC does),
-//! then BCC's `avg = ..., total: ..., count: ...` line.
+//! then BCC's `avg = ..., total: ..., count: ...` line. Only the innermost
+//! of nested calls is timed, unless `-l LEVEL` ([`super::funclatency_level`]).
 
 use crate::generic::{self, Flavor, TextArg};
 use crate::params::Params;
@@ -53,6 +54,14 @@ pub static TOOL: Tool = Tool {
             "regexp",
             "Use regular expressions (default: '*' wildcards only)",
         ),
+        Flag::value(
+            'l',
+            "level",
+            "LEVEL",
+            Kind::Uint,
+            "Time the outermost LEVEL levels of nested or recursive calls",
+            Effect::Output,
+        ),
     ],
     positionals: &[],
     slots: &[],
@@ -87,6 +96,10 @@ pub static TOOL: Tool = Tool {
         (
             "scry tool funclatency -F 'c:*printf'",
             "one histogram per printf function",
+        ),
+        (
+            "scry tool funclatency -l 3 /path/to/prog:walk",
+            "time the outermost 3 levels of recursive walk() calls",
         ),
     ],
 };
@@ -139,21 +152,27 @@ fn generate(params: &Params, env: &dyn Env, flavor: Flavor) -> Result<String, St
         d => format!("$ns / {d}"),
     };
     let pattern = params.get_text("pattern").unwrap_or_default();
+    // What is recorded of a call that took `$ns`.
     let record = [
-        "$ns = nsecs - @start[tid];".to_string(),
         format!("@{unit}{} = hist({value});", key(params, &spec)),
         "@total_ns = sum($ns);".into(),
         "@calls = count();".into(),
-        "delete(@start[tid]);".into(),
     ];
+    let head = format!("// funclatency: time {pattern}, in {unit}");
+    let filters = generic::filters(params);
+    if let Some(level) = params.get_int("level").filter(|l| *l > 1) {
+        let blocks = super::funclatency_level::blocks(&entry, &exit, &filters, &record, level);
+        return Ok(format!(
+            "{head}; the outermost {level} levels of nested calls\n\n{blocks}"
+        ));
+    }
+    let mut body = vec!["$ns = nsecs - @start[tid];".to_string()];
+    body.extend(record);
+    body.push("delete(@start[tid]);".into());
     Ok(format!(
-        "// funclatency: time {pattern}, in {unit}\n\n{}\n{}",
-        generic::block(
-            &entry,
-            &generic::filters(params),
-            &["@start[tid] = nsecs;".into()]
-        ),
-        generic::block(&exit, &["@start[tid]".into()], &record),
+        "{head}\n\n{}\n{}",
+        generic::block(&entry, &filters, &["@start[tid] = nsecs;".into()]),
+        generic::block(&exit, &["@start[tid]".into()], &body),
     ))
 }
 

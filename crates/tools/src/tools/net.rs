@@ -114,9 +114,9 @@ pub fn tcp_flags(bits: i64) -> String {
 }
 
 /// BCC's `%-N.Ns`: a text field cut to `n` characters in text output
-/// (JSON keeps it whole).
+/// (JSON and CSV, BCC's `%s` there, keep it whole).
 pub fn truncate(row: &mut Row, name: &'static str, n: usize, params: &Params) {
-    if params.json {
+    if params.json || params.on("csv") {
         return;
     }
     if let Some(Cell::Text(t)) = field(row, name) {

@@ -6,8 +6,10 @@
 //! in the connecting task too. The local port is chosen just after that, so
 //! with -L the row waits until the socket leaves SYN_SENT (connected,
 //! refused or timed out: a connection to an unresponsive host shows when it
-//! gives up). `-c` (counts) and `-d` (DNS) are not implemented; the run
-//! length is `--duration`, since BCC's `-d` means DNS here.
+//! gives up). `-c` counts connects by source, destination and port instead,
+//! printed at the end as BCC does ([`super::tcpconnect_count`]). `-d`
+//! (DNS) is not implemented; the run length is `--duration`, since BCC's
+//! `-d` means DNS here.
 
 use super::net;
 use crate::params::Params;
@@ -78,6 +80,15 @@ pub static TOOL: Tool = Tool {
                 },
             ]),
         ),
+        Flag::switch_with(
+            'c',
+            "count",
+            "Count connects per source address and destination address/port",
+            Effect::Set {
+                slot: "action",
+                text: super::tcpconnect_count::ACTION,
+            },
+        ),
         Flag {
             short: None,
             ..Flag::DURATION
@@ -100,6 +111,11 @@ pub static TOOL: Tool = Tool {
             "kretprobe:tcp_v4_connect,\nkretprobe:tcp_v6_connect",
         ),
         Slot::text("sk", "arg0"),
+        // What is done with a connect: a row, or (-c) a count.
+        Slot::text(
+            "action",
+            "printf(\"%d %d %s %d %s %d %s %d\\n\", $pid, $uid, $comm, $ip, $saddr, $lport, $daddr, $dport);",
+        ),
     ],
     plans: &[
         Plan {
@@ -135,26 +151,7 @@ pub static TOOL: Tool = Tool {
             )
         },
     ],
-    output: Output::Rows(Rows {
-        tracing: "Tracing connect ... Hit Ctrl-C to end",
-        announce: true,
-        events: &[&[
-            "pid", "uid", "comm", "ip", "saddr", "lport", "daddr", "dport",
-        ]],
-        columns: &[
-            Column::when("TIME(s)", "time_s", -8, "timestamp"),
-            Column::when("UID", "uid", -5, "print-uid"),
-            Column::new("PID", "pid", -7),
-            Column::new("COMM", "comm", -12),
-            Column::new("IP", "ip", -2),
-            Column::new("SADDR", "saddr", -16),
-            Column::when("LPORT", "lport", -6, "lport"),
-            Column::new("DADDR", "daddr", -16),
-            Column::new("DPORT", "dport", 0),
-        ],
-        assemble: None,
-        finish: Some(finish),
-    }),
+    output: Output::Switch("count", &super::tcpconnect_count::COUNTS, &ROWS),
     limits: Limits::DEFAULT,
     examples: &[
         ("scry tool tcpconnect", "trace all TCP connect()s"),
@@ -172,8 +169,33 @@ pub static TOOL: Tool = Tool {
             "scry tool tcpconnect -U -u 1000",
             "only UID 1000, with a UID column",
         ),
+        (
+            "scry tool tcpconnect -c",
+            "count connects per source and destination address/port",
+        ),
     ],
 };
+
+static ROWS: Output = Output::Rows(Rows {
+    tracing: "Tracing connect ... Hit Ctrl-C to end",
+    announce: true,
+    events: &[&[
+        "pid", "uid", "comm", "ip", "saddr", "lport", "daddr", "dport",
+    ]],
+    columns: &[
+        Column::when("TIME(s)", "time_s", -8, "timestamp"),
+        Column::when("UID", "uid", -5, "print-uid"),
+        Column::new("PID", "pid", -7),
+        Column::new("COMM", "comm", -12),
+        Column::new("IP", "ip", -2),
+        Column::new("SADDR", "saddr", -16),
+        Column::when("LPORT", "lport", -6, "lport"),
+        Column::new("DADDR", "daddr", -16),
+        Column::new("DPORT", "dport", 0),
+    ],
+    assemble: None,
+    finish: Some(finish),
+});
 
 fn finish(row: &mut Row, params: &Params) -> bool {
     net::truncate(row, "comm", 12, params);

@@ -7,7 +7,8 @@
 //! is named, not the task that happened to be on the CPU when the socket
 //! closed. TX_KB is the bytes the peer acknowledged, RX_KB the bytes
 //! received (the kernel's counters, a FIN or SYN counting one). `-s`
-//! (CSV) is not implemented.
+//! prints comma separated values, with the IP column and whole process
+//! names, as BCC does.
 
 use super::net;
 use crate::params::Params;
@@ -24,6 +25,7 @@ pub static TOOL: Tool = Tool {
         Flag::switch('T', "time", "Include a time column (HH:MM:SS)"),
         Flag::switch('t', "timestamp", "Include a timestamp column (seconds)"),
         Flag::switch('w', "wide", "Wide columns (fit IPv6 addresses)"),
+        Flag::switch('s', "csv", "Comma separated values output"),
         Flag::filter(
             'p',
             "pid",
@@ -107,6 +109,8 @@ pub static TOOL: Tool = Tool {
             Column::when("COMM", "comm", -10, "!wide"),
             Column::when("COMM", "comm", -16, "wide"),
             Column::when("IP", "ip", -2, "wide"),
+            // BCC's CSV has the IP column, wide or not.
+            Column::when("IP", "ip", -2, "csv,!wide"),
             Column::when("LADDR", "laddr", -15, "!wide"),
             Column::when("LADDR", "laddr", -39, "wide"),
             Column::new("LPORT", "lport", -5),
@@ -130,6 +134,10 @@ pub static TOOL: Tool = Tool {
             "include a timestamp column (seconds)",
         ),
         ("scry tool tcplife -w", "wide columns (IPv6)"),
+        (
+            "scry tool tcplife -stT",
+            "CSV output, with times and timestamps",
+        ),
         ("scry tool tcplife -p 181", "only sessions of PID 181"),
         ("scry tool tcplife -L 80", "only local port 80"),
         (

@@ -1,6 +1,7 @@
 //! tcpstates: TCP state changes, one row each, with the time spent in
-//! the old state (BCC's columns, `-w` wide). `-s` (CSV) and `-Y` (the
-//! systemd journal) are not implemented.
+//! the old state (BCC's columns, `-w` wide, `-s` comma separated values
+//! with the IP column and whole process names, as BCC). `-Y` (the systemd
+//! journal) is not implemented.
 
 use super::net;
 use crate::params::Params;
@@ -16,6 +17,7 @@ pub static TOOL: Tool = Tool {
         Flag::switch('T', "time", "Include a time column (HH:MM:SS)"),
         Flag::switch('t', "timestamp", "Include a timestamp column (seconds)"),
         Flag::switch('w', "wide", "Wide columns (fit IPv6 addresses)"),
+        Flag::switch('s', "csv", "Comma separated values output"),
         Flag::value(
             'L',
             "localport",
@@ -118,6 +120,8 @@ pub static TOOL: Tool = Tool {
             Column::when("C-COMM", "comm", -10, "!wide"),
             Column::when("C-COMM", "comm", -16, "wide"),
             Column::when("IP", "ip", -2, "wide"),
+            // BCC's CSV has the IP column, wide or not.
+            Column::when("IP", "ip", -2, "csv,!wide"),
             Column::when("LADDR", "laddr", -15, "!wide"),
             Column::when("LADDR", "laddr", -39, "wide"),
             Column::new("LPORT", "lport", -5),
@@ -141,6 +145,10 @@ pub static TOOL: Tool = Tool {
         ),
         ("scry tool tcpstates -T", "include a time column (HH:MM:SS)"),
         ("scry tool tcpstates -w", "wide columns (IPv6)"),
+        (
+            "scry tool tcpstates -stT",
+            "CSV output, with times and timestamps",
+        ),
         ("scry tool tcpstates -L 80", "only local port 80"),
         (
             "scry tool tcpstates -D 80,443",

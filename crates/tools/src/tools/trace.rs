@@ -2,7 +2,9 @@
 //! arg1'`, `'r::vfs_read "%d", retval'`, `'t:sched:sched_switch'`) becomes a
 //! scry probe whose `printf()` writes BCC's `PID TID COMM FUNC -` row; the
 //! printer adds the time columns, filters by name or message, and stops
-//! after `-M` events. Rows are printed by [`super::trace_rows`].
+//! after `-M` events; `-K` / `-U` print the kernel / user stack under each
+//! row (`-a`: with addresses), as BCC does. Rows are printed by
+//! [`super::trace_rows`].
 
 use crate::generic::{self, Flavor, TextArg};
 use crate::params::Params;
@@ -15,6 +17,20 @@ use scry_lang::env::Env;
 pub const PREFIX: &str = "%-7d %-7d %-15s %-16s ";
 /// With `-C`, the CPU first.
 pub const CPU_PREFIX: &str = "%-3d ";
+/// With `-K` / `-U`, each stack after the fixed columns (printed by the
+/// printer under the row).
+pub const STACK_PREFIX: &str = "%s";
+
+/// The stacks asked for, in the order they are printed: (flag, builtin).
+pub fn stacks(params: &Params) -> Vec<(&'static str, &'static str)> {
+    [
+        ("kernel-stack", "kstack(perf)"),
+        ("user-stack", "ustack(perf)"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| params.on(flag))
+    .collect()
+}
 
 /// BCC's positional arguments.
 const ARGS: &[TextArg] = &[TextArg {
@@ -93,6 +109,13 @@ pub static TOOL: Tool = Tool {
             "include-self",
             "Do not filter trace's own pid from the trace",
         ),
+        Flag::switch(
+            'K',
+            "kernel-stack",
+            "Output the kernel stack under each event",
+        ),
+        Flag::switch('U', "user-stack", "Output the user stack under each event"),
+        Flag::switch('a', "address", "Print virtual addresses in stacks"),
     ],
     positionals: &[],
     slots: &[],
@@ -131,6 +154,10 @@ pub static TOOL: Tool = Tool {
             "scry tool trace -M 10 -T 'r::vfs_read \"%d\", retval'",
             "10 returns of vfs_read, with times",
         ),
+        (
+            "scry tool trace -U -a 'r:c:malloc \"%d\", retval'",
+            "user stacks of malloc's returns, with addresses",
+        ),
     ],
 };
 
@@ -163,16 +190,19 @@ fn generate(params: &Params, env: &dyn Env, flavor: Flavor) -> Result<String, St
         let points = targets::points(&p.spec, env, flavor, false)?;
         let mut c = conds.clone();
         c.extend(p.filter.clone());
-        let (prefix, lead) = match params.on("print-cpu") {
+        let (mut prefix, lead) = match params.on("print-cpu") {
             true => (format!("{CPU_PREFIX}{PREFIX}"), "cpu, pid, tid, comm"),
             false => (PREFIX.to_string(), "pid, tid, comm"),
         };
+        let stacks = stacks(params);
+        prefix.push_str(&STACK_PREFIX.repeat(stacks.len()));
         let format = crate::template::string_literal(&format!("{prefix}{}\n", p.format));
         let mut args = vec![
             format,
             lead.to_string(),
             crate::template::string_literal(p.func()),
         ];
+        args.extend(stacks.iter().map(|(_, s)| s.to_string()));
         args.extend(p.args.iter().cloned());
         s.push('\n');
         s.push_str(&generic::block(

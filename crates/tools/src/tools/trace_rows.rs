@@ -2,9 +2,11 @@
 //! fixed columns (`[cpu,] pid, tid, comm, func`) and whose rest formats the
 //! probe's message. Printed in BCC's layout, with the optional time and CPU
 //! columns, or as one JSON object per event; `-n`/`-f` filter in user
-//! space as BCC does, `-M` ends the run.
+//! space as BCC does, `-M` ends the run. With `-K`/`-U` the stacks follow
+//! the fixed columns and are printed under the row, then a blank line.
 
-use super::trace::{probes, CPU_PREFIX, PREFIX};
+use super::trace::{probes, stacks, CPU_PREFIX, PREFIX, STACK_PREFIX};
+use crate::bccstack;
 use crate::params::Params;
 use crate::runner::{clock_time, Printer};
 use scry_lang::spec::EventSpec;
@@ -24,7 +26,12 @@ pub fn printer(params: &Params, session: &Session) -> Box<dyn Printer> {
         }
     }
     let cpu = params.on("print-cpu");
-    let skip = PREFIX.len() + if cpu { CPU_PREFIX.len() } else { 0 };
+    let stacks: Vec<bool> = stacks(params)
+        .iter()
+        .map(|(flag, _)| *flag == "kernel-stack")
+        .collect();
+    let skip =
+        PREFIX.len() + if cpu { CPU_PREFIX.len() } else { 0 } + STACK_PREFIX.len() * stacks.len();
     let messages = formats
         .iter()
         .map(|f| {
@@ -38,7 +45,8 @@ pub fn printer(params: &Params, session: &Session) -> Box<dyn Printer> {
     Box::new(TraceRows {
         params: params.clone(),
         messages,
-        fixed: if cpu { 5 } else { 4 },
+        fixed: (if cpu { 5 } else { 4 }) + stacks.len(),
+        stacks,
         trivial,
         printed: 0,
         start: Instant::now(),
@@ -49,8 +57,10 @@ struct TraceRows {
     params: Params,
     /// Each printf's message format (after the fixed columns).
     messages: Vec<String>,
-    /// How many leading arguments are fixed columns.
+    /// How many leading arguments are fixed columns (stacks included).
     fixed: usize,
+    /// The stacks after the fixed columns: true for a kernel stack.
+    stacks: Vec<bool>,
     /// No probe has a message: the last header is empty, not `-`.
     trivial: bool,
     printed: u64,
@@ -103,7 +113,8 @@ impl Printer for TraceRows {
             return Ok(());
         }
         let (fixed, rest) = args.split_at(self.fixed);
-        let [pid, tid, comm, func] = &fixed[self.fixed - 4..] else {
+        let (fixed, stacks) = fixed.split_at(self.fixed - self.stacks.len());
+        let [pid, tid, comm, func] = &fixed[fixed.len() - 4..] else {
             return Ok(());
         };
         let comm = comm.to_text();
@@ -130,7 +141,7 @@ impl Printer for TraceRows {
             if let Some((t, _)) = &time {
                 f.push(format!("\"time\": {}", json_string(t)));
             }
-            if self.fixed == 5 {
+            if fixed.len() == 5 {
                 f.push(format!("\"cpu\": {}", fixed[0].to_text()));
             }
             f.push(format!(
@@ -141,23 +152,35 @@ impl Printer for TraceRows {
             f.push(format!("\"comm\": {}", json_string(&comm)));
             f.push(format!("\"func\": {}", json_string(&func.to_text())));
             f.push(format!("\"msg\": {}", json_string(&msg)));
+            for (stack, kernel) in stacks.iter().zip(&self.stacks) {
+                let frames = bccstack::frames(stack, self.params.on("address"));
+                let items: Vec<String> = frames.iter().map(|l| json_string(l)).collect();
+                let name = if *kernel { "kstack" } else { "ustack" };
+                f.push(format!("\"{name}\": [{}]", items.join(", ")));
+            }
             return writeln!(out, "{{{}}}", f.join(", "));
         }
         let mut line = String::new();
         if let Some((t, w)) = time {
             line.push_str(&format!("{:<w$} ", &t[..t.len().min(w)]));
         }
-        if self.fixed == 5 {
+        if fixed.len() == 5 {
             line.push_str(&format!("{:<3} ", fixed[0].to_text()));
         }
         line.push_str(&format!(
-            "{:<7} {:<7} {:<15} {:<16} {msg}",
+            "{:<7} {:<7} {:<15} {:<16} {msg}\n",
             pid.to_text(),
             tid.to_text(),
             comm,
             func.to_text()
         ));
-        writeln!(out, "{line}")
+        for (stack, kernel) in stacks.iter().zip(&self.stacks) {
+            line.push_str(&bccstack::text(stack, *kernel, self.params.on("address")));
+        }
+        if !self.stacks.is_empty() {
+            line.push('\n');
+        }
+        out.write_all(line.as_bytes())
     }
 
     fn done(&self) -> bool {
