@@ -65,6 +65,12 @@ impl TempDir {
         }
     }
 
+    /// On the disk that holds the build (the page cache tools need a file
+    /// system that uses it: not tmpfs).
+    pub fn on_disk(tag: &str) -> TempDir {
+        TempDir::under(Path::new(env!("CARGO_TARGET_TMPDIR")), tag)
+    }
+
     fn under(base: &Path, tag: &str) -> TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -85,6 +85,7 @@ static ALL: &[&Tool] = &[
     // Memory and more.
     &tools::oomkill::TOOL,
     &tools::capable::TOOL,
+    &tools::cachestat::TOOL,
     &tools::gethostlatency::TOOL,
     &tools::syscount::TOOL,
     // The generic tools, with BCC's probe specs.

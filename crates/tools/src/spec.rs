@@ -215,6 +215,8 @@ pub enum Cell {
     Text(String),
     /// A number printed with this many decimals (ages, timestamps).
     Num(f64, usize),
+    /// A percentage: `12.50%` in text (BCC's `%.2f%%`), 12.5 in JSON.
+    Percent(f64),
     /// Lines (a kernel stack, one frame each): a tab before each line in
     /// text, an array of strings in JSON.
     Lines(Vec<String>),
@@ -251,6 +253,7 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Num(v, prec) => format!("{v:.prec$}"),
+            Cell::Percent(v) => format!("{v:.2}%"),
             Cell::Lines(lines) => lines.iter().map(|l| format!("\t{l}\n")).collect(),
             Cell::Frames(lines) => lines
                 .iter()
@@ -265,7 +268,8 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => scry_output::json_string(s),
             Cell::Num(v, prec) if v.is_finite() => format!("{v:.prec$}"),
-            Cell::Num(..) => "null".to_string(),
+            Cell::Percent(v) if v.is_finite() => format!("{v:.2}"),
+            Cell::Num(..) | Cell::Percent(..) => "null".to_string(),
             Cell::Lines(lines) | Cell::Frames(lines) => {
                 let items: Vec<String> =
                     lines.iter().map(|l| scry_output::json_string(l)).collect();

@@ -93,6 +93,10 @@ fn for_other_machines(tool: &str, plan: &str) -> bool {
         ("threadsnoop", "uprobe-libpthread")
             | ("runqlen", "profile")
             | ("runqlen", "profile-nr_queued")
+            // Kernels before folios (5.16), and before folio flags became
+            // a struct (6.17).
+            | ("cachestat", "kprobe-page")
+            | ("cachestat", "tracepoint-flags-word")
     )
 }
 

@@ -8,6 +8,7 @@ pub mod biolatency;
 pub mod biopattern;
 pub mod biosnoop;
 pub mod bitesize;
+pub mod cachestat;
 pub mod capable;
 pub mod cpudist;
 pub mod execsnoop;
