@@ -108,3 +108,26 @@ fn number_of_outputs_top_and_json() {
         .collect();
     assert_eq!(got, [(3.0, 10.0), (3.0, 20.0)], "{out}");
 }
+
+/// `-z 5`: string values are read up to 5 bytes (4 characters), so the
+/// fixture's "item-0" and "item-2" count as one value.
+#[test]
+fn string_size_cuts_string_values() {
+    require_root!();
+    let dir = TempDir::new("adz");
+    let Some(bin) = compile_c(&dir, "generic.c") else {
+        return;
+    };
+    let _g = serial();
+    let spec = format!(
+        "p:{}:scry_gen_args(int n, char *text):char*:text",
+        bin.display()
+    );
+    let mut t = Tool::attached(&["argdist", "-c", "-z", "5", "-C", &spec], "[");
+    let mut p = Program::start(&bin, &[&N.to_string(), "10"]);
+    assert!(p.wait().is_some_and(|s| s.success()));
+    t.expect_line("the count", |l| l.starts_with("\t9          text = item"));
+    let out = t.stop();
+    out.assert_ok();
+    assert!(!out.stdout.contains("item-"), "{out}");
+}

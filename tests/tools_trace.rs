@@ -296,3 +296,35 @@ fn kernel_stacks_of_a_tracepoint() {
         );
     }
 }
+
+/// `-Z 5`: string arguments are read up to 5 bytes (4 characters and the
+/// terminator), as BCC's buffer of STRING_SIZE; `-I` is accepted (types
+/// come from BTF).
+#[test]
+fn string_size_cuts_strings() {
+    require_root!();
+    let dir = TempDir::new("trz");
+    let Some(bin) = compile_c(&dir, "generic.c") else {
+        return;
+    };
+    let _g = serial();
+    let spec = format!("{}:scry_gen_args \"text=%s\", arg2", bin.display());
+    let mut t = Tool::attached(
+        &["trace", "-Z", "5", "-I", "linux/fs.h", "-M", "1", &spec],
+        "PID ",
+    );
+    let mut p = Program::start(&bin, &["1", "10"]);
+    assert!(p.wait().is_some_and(|s| s.success()));
+    let out = t.wait(Duration::from_secs(20));
+    out.assert_ok();
+    let msgs: Vec<String> = rows(&out.stdout).into_iter().map(|r| r.4).collect();
+    assert_eq!(msgs, ["text=item"], "{out}");
+
+    let out = run_tool(&["trace", "-Z", "0", &spec]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(
+        out.stderr.trim(),
+        "trace: -Z: 0: the string size must be between 1 and 4096",
+        "{out}"
+    );
+}

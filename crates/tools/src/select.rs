@@ -79,13 +79,26 @@ fn flag_name(tool: &Tool, long: &str) -> String {
     }
 }
 
-/// The compiler options for a tool.
-pub fn options(tool: &Tool) -> Options {
-    Options {
-        max_strlen: tool.limits.max_strlen,
+/// The largest string size `-z`/`-Z` may ask for.
+const MAX_STRING_SIZE: i64 = 4096;
+
+/// The compiler options for a tool with these flags.
+pub fn options(tool: &Tool, params: &Params) -> Result<Options, String> {
+    let max_strlen = match params.get_int("string-size") {
+        None => tool.limits.max_strlen,
+        Some(n) if (1..=MAX_STRING_SIZE).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(format!(
+                "{}: {n}: the string size must be between 1 and {MAX_STRING_SIZE}",
+                flag_name(tool, "string-size")
+            ))
+        }
+    };
+    Ok(Options {
+        max_strlen,
         map_entries: tool.limits.map_entries,
         ..Options::default()
-    }
+    })
 }
 
 /// The script `plan` would run with these flags (made from the arguments
@@ -133,9 +146,9 @@ pub fn preferred(tool: &Tool, params: &Params, env: &SysEnv) -> Option<&'static 
         .copied()
         .filter(|p| p.needs.iter().all(|n| unmet(*n, env).is_none()))
         .collect();
+    let opts = options(tool, params).ok()?;
     let compiles = |p: &&'static Plan| {
-        script(tool, p, params, env)
-            .is_ok_and(|s| scry_lang::compile(&s, env, &options(tool)).is_ok())
+        script(tool, p, params, env).is_ok_and(|s| scry_lang::compile(&s, env, &opts).is_ok())
     };
     met.iter()
         .find(|p| compiles(p))
@@ -146,6 +159,7 @@ pub fn preferred(tool: &Tool, params: &Params, env: &SysEnv) -> Option<&'static 
 
 /// Tries the plans in order; attaches the first that works.
 pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chosen, String> {
+    let opts = options(tool, params).map_err(|e| format!("{}: {e}", tool.name))?;
     let mut skipped = Vec::new();
     for plan in tool.plans {
         if let Some(why) = excluded(tool, plan, params) {
@@ -157,7 +171,7 @@ pub fn choose(tool: &'static Tool, params: &Params, env: &SysEnv) -> Result<Chos
             continue;
         }
         let script = script(tool, plan, params, env).map_err(|e| format!("{}: {e}", tool.name))?;
-        let compiled = match scry_lang::compile(&script, env, &options(tool)) {
+        let compiled = match scry_lang::compile(&script, env, &opts) {
             Ok(c) => c,
             Err(diags) => {
                 let text = scry_lang::diag::render_all(&diags, plan.file, &script);

@@ -502,6 +502,31 @@ impl Flag {
         "Trace for this many seconds",
         Effect::Output,
     );
+
+    /// `-z`/`-Z STRING_SIZE` (argdist, trace): how many bytes of a string
+    /// argument are read (the compiler's string size).
+    pub const fn string_size(short: char) -> Flag {
+        Flag::value(
+            short,
+            "string-size",
+            "STRING_SIZE",
+            Kind::Uint,
+            "Maximum size to read from strings",
+            Effect::Output,
+        )
+    }
+
+    /// `-I HEADER` (argdist, trace): BCC compiles C and needs headers for
+    /// the types it names; scry reads types from the kernel's BTF, so the
+    /// flag is accepted and has nothing to do.
+    pub const INCLUDE: Flag = Flag::value(
+        'I',
+        "include",
+        "HEADER",
+        Kind::Texts,
+        "Accepted for BCC's scripts; types come from the kernel's BTF",
+        Effect::Output,
+    );
 }
 
 impl Column {

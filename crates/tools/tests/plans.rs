@@ -200,7 +200,7 @@ fn every_plan_compiles_with_every_flag() {
                 let script = select::script(tool, plan, &params, &env)
                     .unwrap_or_else(|e| panic!("{} {}: {e}", tool.name, plan.name));
                 assert!(!script.contains("{{"), "{}: {script}", plan.file);
-                match scry_lang::compile(&script, &env, &select::options(tool)) {
+                match scry_lang::compile(&script, &env, &select::options(tool, &params).unwrap()) {
                     Ok(_) => {
                         any = true;
                         compiled += 1;
@@ -238,12 +238,14 @@ fn printf_arguments_are_named() {
             continue;
         };
         for plan in tool.plans {
-            let script = select::script(tool, plan, &Params::new(), &env).unwrap();
-            let c = match scry_lang::compile(&script, &env, &select::options(tool)) {
-                Ok(c) => c,
-                Err(_) if for_other_machines(tool.name, plan.name) => continue,
-                Err(d) => panic!("{}: {d:?}", plan.file),
-            };
+            let params = Params::new();
+            let script = select::script(tool, plan, &params, &env).unwrap();
+            let c =
+                match scry_lang::compile(&script, &env, &select::options(tool, &params).unwrap()) {
+                    Ok(c) => c,
+                    Err(_) if for_other_machines(tool.name, plan.name) => continue,
+                    Err(d) => panic!("{}: {d:?}", plan.file),
+                };
             let indexes = scry_tools::runner::printf_indexes(&c.events);
             let mut seen = vec![false; rows.events.len()];
             for (e, i) in c.events.iter().zip(&indexes) {

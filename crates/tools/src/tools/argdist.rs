@@ -79,6 +79,8 @@ pub static TOOL: Tool = Tool {
             "Probe specifier to count values of: {p,r,t,u}:{[lib],category}:func(signature)[:type[,type...]:expr[,expr...][:filter]][#label] (r: may use $retval, $entry(param), $latency)",
             Effect::Output,
         ),
+        Flag::string_size('z'),
+        Flag::INCLUDE,
     ],
     positionals: &[],
     slots: &[],

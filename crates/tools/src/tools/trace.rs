@@ -116,6 +116,8 @@ pub static TOOL: Tool = Tool {
         ),
         Flag::switch('U', "user-stack", "Output the user stack under each event"),
         Flag::switch('a', "address", "Print virtual addresses in stacks"),
+        Flag::string_size('Z'),
+        Flag::INCLUDE,
     ],
     positionals: &[],
     slots: &[],
