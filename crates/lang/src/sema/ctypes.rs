@@ -11,6 +11,7 @@ pub fn from_btf(btf: &Btf, id: u32) -> Type {
 }
 
 fn from_btf_depth(btf: &Btf, id: u32, depth: u32) -> Type {
+    let alias = typedef_name(btf, id);
     let id = btf.skip_modifiers(id);
     if id == 0 || depth > 16 {
         return Type::None;
@@ -50,8 +51,14 @@ fn from_btf_depth(btf: &Btf, id: u32, depth: u32) -> Type {
             } else {
                 "struct"
             };
+            // An anonymous record is called by its typedef (memdesc_flags_t).
+            let name = match (btf.name(id), alias) {
+                ("", Some(alias)) => alias.to_string(),
+                ("", None) => format!("{prefix} (anonymous)"),
+                (name, _) => format!("{prefix} {name}"),
+            };
             Type::Record(Record {
-                name: format!("{prefix} {}", btf.name(id)),
+                name,
                 btf_id: id,
                 size: btf.size_of(id).unwrap_or(0),
             })
@@ -59,6 +66,20 @@ fn from_btf_depth(btf: &Btf, id: u32, depth: u32) -> Type {
         Some(Kind::Float) => Type::int(btf.size_of(id).unwrap_or(8) as u8, true),
         _ => Type::U64,
     }
+}
+
+/// The name of the first typedef on the way from `id` to its type.
+fn typedef_name(btf: &Btf, mut id: u32) -> Option<&str> {
+    for _ in 0..16 {
+        match btf.kind(id) {
+            Some(Kind::Typedef) => return Some(btf.name(id)),
+            Some(Kind::Const | Kind::Volatile | Kind::Restrict | Kind::TypeTag) => {
+                id = btf.referenced(id)?;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Looks up `struct x` / `union x` / a typedef / an int type name.
