@@ -190,3 +190,49 @@ fn kernel_stack_only() {
         "{out}"
     );
 }
+
+/// `--unique`: root's chown of three files checks CAP_CHOWN three times;
+/// the process is printed once for it.
+#[test]
+fn unique_per_process() {
+    require_root!();
+    let _g = serial();
+    let (dir, prog, _) = workload("capabu");
+    let files: Vec<String> = (0..3)
+        .map(|i| {
+            let f = dir.join(&format!("f{i}"));
+            std::fs::write(&f, "x").unwrap();
+            f.to_str().unwrap().to_string()
+        })
+        .collect();
+    let chown3 = || {
+        let mut child = Command::new(&prog)
+            .arg("65534")
+            .args(&files)
+            .spawn()
+            .unwrap();
+        child.wait().unwrap();
+        child.id()
+    };
+    let chowns = |stdout: &str, pid: u32| {
+        stdout
+            .lines()
+            .filter(|l| l.contains(&format!(" {pid} ")) && l.contains(" CAP_CHOWN "))
+            .count()
+    };
+    let mut t = Tool::attached(&["capable"], "TIME");
+    let pid = chown3();
+    let three = t.wait_until(std::time::Duration::from_secs(10), |out, _| {
+        chowns(out, pid) == 3
+    });
+    let out = t.stop();
+    assert!(three, "{out}");
+
+    let mut t = Tool::attached(&["capable", "--unique"], "TIME");
+    let pid = chown3();
+    t.expect_line("the check", |l| l.contains(&format!(" {pid} ")));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = t.stop();
+    out.assert_ok();
+    assert_eq!(chowns(&out.stdout, pid), 1, "{out}");
+}

@@ -3,10 +3,17 @@
 //! unknown: shown as `-` (null in --json). `-K` / `-U` print the kernel /
 //! user stack under each row as BCC does (`name+0xOFF [module]`, kernel
 //! stack first); a stack that cannot be read (a kernel thread's user
-//! stack) shows as `[Missed User Stack]`.
+//! stack) shows as `[Missed User Stack]`. `--unique` prints each
+//! capability once per process (and stacks, with -K/-U).
 
 use crate::params::Params;
 use crate::spec::*;
+
+/// `--unique`: the first check of each capability (with the same stacks)
+/// by each process is printed, as BCC's `seen` map keeps it; `$cap`,
+/// `$kstack` and `$ustack` are the check's.
+const UNIQUE: &str = "if (@seen[pid, $cap, $kstack, $ustack]) { return; }
+	@seen[pid, $cap, $kstack, $ustack] = 1;";
 
 pub static TOOL: Tool = Tool {
     name: "capable",
@@ -42,6 +49,17 @@ pub static TOOL: Tool = Tool {
                 text: "ustack(perf)",
             },
         ),
+        Flag {
+            short: None,
+            long: "unique",
+            value_name: None,
+            kind: Kind::Switch,
+            help: "Don't repeat a capability (and its stacks) for the same process",
+            effect: Effect::Set {
+                slot: "unique",
+                text: UNIQUE,
+            },
+        },
         Flag::DURATION,
     ],
     positionals: &[],
@@ -50,6 +68,7 @@ pub static TOOL: Tool = Tool {
         Slot::predicate("filter"),
         Slot::text("kstack", "\"\""),
         Slot::text("ustack", "\"\""),
+        Slot::text("unique", ""),
     ],
     plans: &[
         Plan::new(
