@@ -25,16 +25,27 @@ def parse_timing(stderr):
     return marks
 
 
-def time_scry(scry, script):
+def time_scry(scry, script, require_success=True):
+    """{dryrun_ms, compile_ms (fork to "load: begin"), compiler_ms
+    ("compile: begin" to "compile: done")}, or None if it failed; with
+    require_success=False the compile times of a script that compiles
+    but does not load are kept, with the error."""
     env = dict(os.environ, SCRY_TIMING="1")
     t0 = time.monotonic_ns()
     env["SCRY_T0"] = str(t0)
     r = subprocess.run([scry, "--dry-run", "-q", script], capture_output=True, text=True, env=env)
     wall = (time.monotonic_ns() - t0) / 1e6
-    if r.returncode != 0:
-        return None
     marks = parse_timing(r.stderr)
-    return {"dryrun_ms": wall, "compile_ms": marks.get("load: begin")}
+    if r.returncode != 0 and require_success:
+        return None
+    begin, done = marks.get("compile: begin"), marks.get("compile: done")
+    res = {"dryrun_ms": wall if r.returncode == 0 else None,
+           "compile_ms": marks.get("load: begin"),
+           "compiler_ms": done - begin if begin is not None and done is not None else None}
+    if r.returncode != 0:
+        lines = [l for l in r.stderr.splitlines() if l.strip() and not l.startswith("scry-timing:")]
+        res["error"] = lines[0].strip() if lines else f"exit {r.returncode}"
+    return res
 
 
 def time_bpftrace(bpftrace, script, workdir):

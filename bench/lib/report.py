@@ -25,6 +25,16 @@ METRICS = [
     ("dryrun_ms", "scry --dry-run wall time (ms; compile + load + verify)"),
 ]
 
+# The tables with a row per bundled tool (results["tools"]) instead of
+# per scenario.
+TOOL_METRICS = [
+    ("tool_compile_ms", "Compile time of every bundled tool (ms; scry: the script `scry tool "
+                        "--show NAME` prints, fork to the end of compilation; bpftrace: "
+                        "`--emit-elf` of its /usr/sbin/NAME.bt)"),
+    ("tool_compiler_ms", "scry's compiler alone, per bundled tool (ms; parse, types, "
+                         "codegen, ELF)"),
+]
+
 COLUMNS = TRACERS + ["none"]
 PEERS = ["bpftrace", "libbpf-tools"]
 
@@ -122,18 +132,20 @@ def targets(results, summ):
 
 # --- rendering -----------------------------------------------------------------
 
-def metric_table(metric, heading, summ, results):
+def metric_table(metric, heading, summ, results, rows=None, label="scenario"):
     by_sc = summ.get(metric)
     if not by_sc:
         return []
+    if rows is None:
+        rows = [s["key"] for s in results["scenarios"]]
     cols = [c for c in COLUMNS if any(c in v for v in by_sc.values())]
     peers = [p for p in PEERS if p in cols and "scry" in cols]
     n_events = results.get("sizes", {}).get("open", "?")
     lines = [f"### {heading.format(n_events=n_events)} <!-- {metric} -->", ""]
-    head = ["scenario"] + cols + [f"scry/{p}" for p in peers]
+    head = [label] + cols + [f"scry/{p}" for p in peers]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
-    for sc in [s["key"] for s in results["scenarios"]]:
+    for sc in rows:
         if sc not in by_sc:
             continue
         row = by_sc[sc]
@@ -160,6 +172,32 @@ def programs_section(results):
                          f"{cell(summary(p['ns_per_run']))} |")
     return L + ["", "Dumps: `bench/out/dumps/` (bpftool `dump xlated` of every program above, "
                 "scry's `-d asm` of each script).", ""]
+
+
+def tools_section(summ, results):
+    """Compile times of every bundled tool, and how each was compiled."""
+    tools = results.get("tools") or []
+    if not tools:
+        return []
+    names = [t["name"] for t in tools]
+    L = []
+    for key, heading in TOOL_METRICS:
+        L += metric_table(key, heading, summ, results, rows=names, label="tool")
+    scry = sorted(by_tr["scry"][0] for by_tr in summ.get("tool_compile_ms", {}).values()
+                  if "scry" in by_tr)
+    if scry:
+        L += [f"scry compiled {len(scry)} of {len(tools)} tools: median {fmt(scry[len(scry) // 2])} "
+              f"ms, slowest {fmt(scry[-1])} ms, from fork to compiled.", ""]
+    notes = [t for t in tools if t.get("args") or t.get("note")]
+    if notes:
+        L += ["### How the tools were compiled", "", "| tool | arguments | note |", "|---|---|---|"]
+        esc = lambda text: text.replace("|", "\\|")
+        for t in notes:
+            args = esc(" ".join(t.get("args") or []))
+            L.append(f"| {t['name']} | {('`' + args + '`') if args else ''} | "
+                     f"{esc(t.get('note', ''))} |")
+        L.append("")
+    return L
 
 
 def render(results):
@@ -189,6 +227,7 @@ def render(results):
     for key, heading in METRICS:
         L += metric_table(key, heading, summ, results)
     L += programs_section(results)
+    L += tools_section(summ, results)
     L += ["## Binaries", "", "| tool | file | size (MiB) | linking | with shared libraries (MiB) |",
           "|---|---|---:|---|---:|"]
     for name, b in results.get("binaries", {}).items():
@@ -241,6 +280,15 @@ METHOD = """
   fork to scry's "load: begin" mark (exec + parse + BTF + codegen + ELF);
   the dry-run row adds load and verification. bpftrace 0.17 has no
   --dry-run: `bpftrace --emit-elf FILE`, which stops before loading.
+- **Every bundled tool**: the script `scry tool --show NAME` prints (for
+  tools that need arguments, with those of the first example in `scry
+  tool NAME --help` that shows), timed as above (fork to "load: begin",
+  and the compiler alone: "compile: begin" to "compile: done");
+  bpftrace: `--emit-elf` of its /usr/sbin/NAME.bt where there is one.
+- **Binary**: scry is built as one static binary (`RUSTFLAGS='-C
+  target-feature=+crt-static' cargo build --release --target HOST`), and
+  that binary is the one measured everywhere; size is the file's, not
+  stripped; linking is from its program headers (PT_INTERP).
 - **Commands** (see "What ran"): the one-liners are bench/scripts/*.bt,
   the same text for scry and bpftrace. For opensnoop and runqlat scry
   runs `scry tool NAME` when `scry tool --help` lists it (its compile time
@@ -276,16 +324,16 @@ def parse(markdown):
         if line.startswith("## "):
             section, metric = line[3:].strip(), None
             continue
-        m = re.match(r"### .* <!-- (\w+) -->$", line)
-        if m:
-            metric, cols = m.group(1), None
+        if line.startswith("### "):
+            m = re.match(r"### .* <!-- (\w+) -->$", line)
+            metric, cols = (m.group(1) if m else None), None
             continue
         if not line.startswith("|") or line.startswith("|---"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if section == "Targets" and cells[0] != "target":
             targets_.append((cells[0], cells[1], {"met": True, "missed": False}[cells[4]]))
-        elif metric and cells[0] == "scenario":
+        elif metric and cells[0] in ("scenario", "tool"):
             cols = cells[1:]
         elif metric and cols:
             for col, c in zip(cols, cells[1:]):

@@ -9,6 +9,7 @@ import compile as compile_
 import launch
 import loaded
 import report
+import tools
 from common import BENCH, read_text
 
 DATA = os.path.join(BENCH, "testdata")
@@ -44,6 +45,11 @@ def helpers():
     marks = compile_.parse_timing(data("scry-timing.txt"))
     check(marks.get("load: begin") == 29.587 and marks.get("load: programs verified") == 30.336,
           f"SCRY_TIMING marks: {marks}")
+    names = tools.parse_tool_list(data("tool-list.txt"))
+    check(names == ["opensnoop", "execsnoop", "exitsnoop", "funccount"], f"scry tool list: {names}")
+    ex = tools.parse_examples(data("tool-help.txt"), "funccount")
+    check(ex[0] == ["vfs_*"] and ex[1] == ["-r", "^vfs.*"] and ex[4] == ["t:sched:sched_fork"]
+          and len(ex) == 7, f"tool --help examples: {ex}")
 
 
 def round_trip():
@@ -53,7 +59,7 @@ def round_trip():
     tables, targets = report.parse(text)
     summ = report.summarize(results)
     n = 0
-    shown = {m for m, _ in report.METRICS}
+    shown = {m for m, _ in report.METRICS + report.TOOL_METRICS}
     for metric, by_sc in summ.items():
         if metric not in shown:
             continue
@@ -69,6 +75,8 @@ def round_trip():
     want_targets = [(t, sc, met) for t, sc, _, _, met in report.targets(results, summ)]
     check(targets == want_targets, f"targets read back {targets}, computed {want_targets}")
     check(n > 20 and targets, "too few values in the canned results")
+    check("tool_compile_ms" in tables and "| trace |" in text and "a\\|b" in text,
+          "the tools' compile table and notes")
     return n, len(targets)
 
 

@@ -30,7 +30,8 @@ pub use map::{
     MapKind,
 };
 pub use printf::{
-    check_args, format_printf, format_printf_bytes, parse_format, ArgKind, Conv, Length, Spec,
+    check_args, format_printf, format_printf_bytes, parse_format, ArgKind, Conv, Length, Printf,
+    Spec,
 };
 pub use time::{format_time, DEFAULT_TIME_FORMAT};
 pub use value::{hex_format_buffer, json_escape, json_string, Value};

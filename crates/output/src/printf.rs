@@ -462,26 +462,50 @@ fn format_one(spec: &Spec, arg: &Value) -> Vec<u8> {
     out
 }
 
+/// A format string parsed once, for formatting many events with it (the
+/// event loop keeps one per `printf()` of the script).
+#[derive(Debug, Clone)]
+pub struct Printf {
+    /// `None`: the format does not parse and is printed as it is.
+    pieces: Option<Vec<Piece>>,
+    raw: Vec<u8>,
+}
+
+impl Printf {
+    pub fn new(fmt: &str) -> Printf {
+        Printf {
+            pieces: parse_pieces(fmt).ok(),
+            raw: fmt.as_bytes().to_vec(),
+        }
+    }
+
+    /// Appends `args` formatted to `out` (see [`format_printf_bytes`]).
+    pub fn format_into(&self, args: &[Value], out: &mut Vec<u8>) {
+        let Some(pieces) = &self.pieces else {
+            out.extend_from_slice(&self.raw);
+            return;
+        };
+        let mut args = args.iter();
+        for p in pieces {
+            match p {
+                Piece::Lit(l) => out.extend_from_slice(l),
+                Piece::Conv(spec) => {
+                    if let Some(a) = args.next() {
+                        out.extend(format_one(spec, a));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Formats `args` with `fmt` as bpftrace's `printf()` does, as raw bytes
 /// (`%c` may produce bytes that are not UTF-8). Missing arguments print
 /// nothing; extra arguments are ignored; a format that does not parse is
 /// printed as it is.
 pub fn format_printf_bytes(fmt: &str, args: &[Value]) -> Vec<u8> {
-    let Ok(pieces) = parse_pieces(fmt) else {
-        return fmt.as_bytes().to_vec();
-    };
     let mut out = Vec::with_capacity(fmt.len() + 16);
-    let mut args = args.iter();
-    for p in &pieces {
-        match p {
-            Piece::Lit(l) => out.extend_from_slice(l),
-            Piece::Conv(spec) => {
-                if let Some(a) = args.next() {
-                    out.extend(format_one(spec, a));
-                }
-            }
-        }
-    }
+    Printf::new(fmt).format_into(args, &mut out);
     out
 }
 

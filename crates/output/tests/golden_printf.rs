@@ -315,3 +315,24 @@ fn time_messages() {
         "{\"type\": \"helper_error\", \"helper\": \"probe_read\", \"retcode\": -14, \"line\": 1, \"col\": 9}"
     );
 }
+
+/// The event loop parses each format once (`Printf`) and formats every
+/// event with it, into a buffer it reuses: byte for byte what
+/// `format_printf_bytes` gives, for the golden calls and for formats that
+/// do not parse, and nothing left over from the previous event.
+#[test]
+fn parsed_once_formats_as_format_printf() {
+    let mut calls = calls();
+    calls.push(("bad=%f %d\n", vec![i(1)]));
+    calls.push(("trailing %", vec![]));
+    calls.push(("50%/off %d%%\n", vec![i(3)]));
+    let mut buf = Vec::new();
+    for (fmt, args) in &calls {
+        let parsed = Printf::new(fmt);
+        for _ in 0..2 {
+            buf.clear();
+            parsed.format_into(args, &mut buf);
+            assert_eq!(buf, format_printf_bytes(fmt, args), "{fmt:?}");
+        }
+    }
+}

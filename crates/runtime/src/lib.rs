@@ -29,6 +29,7 @@ pub mod glob;
 pub mod listing;
 pub mod loader;
 pub mod mapread;
+pub mod pace;
 pub mod run;
 pub mod session;
 pub mod symbols;

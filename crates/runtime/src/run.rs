@@ -6,9 +6,9 @@ use crate::error::RuntimeError;
 use crate::session::Session;
 use crate::symbols::Symbols;
 use scry_lang::spec::EventSpec;
-use scry_output::Value;
+use scry_output::{Printf, Value};
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +71,45 @@ impl Printer<'_> {
             self.out.write_all(s.as_bytes())
         }
     }
+
+    /// Formatted bytes, printed as text (invalid UTF-8 replaced, as
+    /// [`scry_output::format_printf`] does; no copy when it is valid).
+    fn bytes(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.text(&String::from_utf8_lossy(b))
+    }
+}
+
+/// What the event loop keeps from one event to the next, so that an event
+/// costs no parsing and no allocation of its own: the printf formats
+/// parsed (by event id), the stack map's descriptor, and buffers for the
+/// event's bytes and its formatted text.
+struct Events {
+    printfs: Vec<Option<Printf>>,
+    stacks_fd: Option<RawFd>,
+    bytes: Vec<u8>,
+    text: Vec<u8>,
+    /// Events handled so far.
+    count: usize,
+}
+
+impl Events {
+    fn new(session: &Session) -> Events {
+        Events {
+            printfs: session
+                .compiled
+                .events
+                .iter()
+                .map(|e| match e {
+                    EventSpec::Printf { format, .. } => Some(Printf::new(format)),
+                    _ => None,
+                })
+                .collect(),
+            stacks_fd: session.stacks_fd(),
+            bytes: Vec::new(),
+            text: Vec::new(),
+            count: 0,
+        }
+    }
 }
 
 fn u64_at(b: &[u8], off: usize) -> u64 {
@@ -94,6 +133,7 @@ pub fn run(
     mut watched: Option<&mut dyn Watched>,
 ) -> Result<i32, RuntimeError> {
     let symbols = Symbols::new();
+    let mut events = Events::new(session);
     if !cfg.quiet {
         let n = session.compiled.programs.len() as u64;
         let line = match cfg.format {
@@ -104,13 +144,14 @@ pub fn run(
         out.flush().map_err(io_err)?;
     }
     session.run_begin()?;
-    let mut exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
+    let mut exit = matches!(drain(session, cfg, out, &symbols, &mut events)?, Flow::Exit);
     out.flush().map_err(io_err)?;
     // The traced command starts after BEGIN's output.
     if let Some(w) = watched.as_deref_mut() {
         w.start();
     }
     let fd = session.ringbuf.as_fd().as_raw_fd();
+    let mut pacer = crate::pace::Pacer::new();
     while !exit {
         if STOP.load(Ordering::SeqCst) != 0 {
             break;
@@ -133,15 +174,19 @@ pub fn run(
                 std::io::Error::last_os_error()
             )));
         }
-        exit = matches!(drain(session, cfg, out, &symbols)?, Flow::Exit);
+        let before = events.count;
+        exit = matches!(drain(session, cfg, out, &symbols, &mut events)?, Flow::Exit);
         out.flush().map_err(io_err)?;
         // exit() whose event the full ring buffer dropped.
         if !exit && session.compiled.has_end && session.exit_requested() {
             break;
         }
+        if !exit {
+            pacer.after_drain(events.count - before);
+        }
     }
     session.run_end()?;
-    drain(session, cfg, out, &symbols)?;
+    drain(session, cfg, out, &symbols, &mut events)?;
     print_all_maps(session, cfg, out, &symbols)?;
     out.flush().map_err(io_err)?;
     report_losses(session, cfg, out)?;
@@ -180,28 +225,46 @@ fn drain(
     cfg: &RunConfig,
     out: &mut dyn Write,
     symbols: &Symbols,
+    events: &mut Events,
 ) -> Result<Flow, RuntimeError> {
     let mut flow = Flow::Continue;
+    let mut bytes = std::mem::take(&mut events.bytes);
     loop {
         let Some(item) = session.ringbuf.next() else {
             break;
         };
-        let bytes = item.to_vec();
+        bytes.clear();
+        bytes.extend_from_slice(&item);
         drop(item);
+        events.count += 1;
         crate::fault::point("event");
-        if let Flow::Exit = handle(session, cfg, out, symbols, &bytes)? {
-            flow = Flow::Exit;
+        match handle(session, cfg, out, symbols, events, &bytes) {
+            Ok(Flow::Exit) => flow = Flow::Exit,
+            Ok(Flow::Continue) => {}
+            Err(e) => {
+                events.bytes = bytes;
+                return Err(e);
+            }
         }
     }
+    events.bytes = bytes;
     Ok(flow)
 }
 
 fn decoder<'a>(session: &'a Session, symbols: &'a Symbols) -> Decoder<'a> {
+    decoder_with(session, symbols, session.stacks_fd())
+}
+
+fn decoder_with<'a>(
+    session: &'a Session,
+    symbols: &'a Symbols,
+    stacks_fd: Option<RawFd>,
+) -> Decoder<'a> {
     Decoder {
         probe_names: &session.compiled.probe_names,
         events: &session.compiled.events,
         symbols,
-        stacks_fd: session.stacks_fd(),
+        stacks_fd,
     }
 }
 
@@ -212,34 +275,40 @@ fn args(d: &Decoder, args: &[(scry_lang::types::Type, u32)], bytes: &[u8]) -> Ve
 }
 
 fn handle(
-    session: &mut Session,
+    session: &Session,
     cfg: &RunConfig,
     out: &mut dyn Write,
     symbols: &Symbols,
+    events: &mut Events,
     bytes: &[u8],
 ) -> Result<Flow, RuntimeError> {
     let id = u64_at(bytes, 0) as usize;
-    let Some(spec) = session.compiled.events.get(id).cloned() else {
+    let Some(spec) = session.compiled.events.get(id) else {
         return Ok(Flow::Continue);
     };
     let mut p = Printer { out, cfg };
     match spec {
         EventSpec::Printf { format, args: a } => {
-            let vals = args(&decoder(session, symbols), &a, bytes);
-            let text = scry_output::format_printf(&format, &vals);
-            p.text(&text).map_err(io_err)?;
+            let vals = args(&decoder_with(session, symbols, events.stacks_fd), a, bytes);
+            let text = &mut events.text;
+            text.clear();
+            match events.printfs.get(id) {
+                Some(Some(f)) => f.format_into(&vals, text),
+                _ => text.extend(scry_output::format_printf_bytes(format, &vals)),
+            }
+            p.bytes(text).map_err(io_err)?;
         }
         EventSpec::Cat { format, args: a } => {
-            let vals = args(&decoder(session, symbols), &a, bytes);
-            let path = scry_output::format_printf(&format, &vals);
+            let vals = args(&decoder(session, symbols), a, bytes);
+            let path = scry_output::format_printf(format, &vals);
             match std::fs::read_to_string(&path) {
                 Ok(s) => p.text(&s).map_err(io_err)?,
                 Err(e) => eprintln!("cat(\"{path}\"): {e}"),
             }
         }
         EventSpec::System { format, args: a } => {
-            let vals = args(&decoder(session, symbols), &a, bytes);
-            let cmd = scry_output::format_printf(&format, &vals);
+            let vals = args(&decoder(session, symbols), a, bytes);
+            let cmd = scry_output::format_printf(format, &vals);
             p.out.flush().map_err(io_err)?;
             match std::process::Command::new("/bin/sh")
                 .arg("-c")
@@ -253,7 +322,7 @@ fn handle(
             }
         }
         EventSpec::PrintValue { ty } => {
-            let v = decoder(session, symbols).value(&ty, bytes.get(8..).unwrap_or(&[]));
+            let v = decoder(session, symbols).value(ty, bytes.get(8..).unwrap_or(&[]));
             if cfg.format == Format::Json {
                 writeln!(p.out, "{}", scry_output::value_json(&v)).map_err(io_err)?;
             } else {
@@ -262,17 +331,17 @@ fn handle(
             }
         }
         EventSpec::PrintMap { map, top, div } => {
-            print_map(session, cfg, p.out, symbols, map, top as usize, div)?;
+            print_map(session, cfg, p.out, symbols, *map, *top as usize, *div)?;
         }
         EventSpec::Clear { map } | EventSpec::Zero { map } => {
             let zero = matches!(spec, EventSpec::Zero { .. });
-            let m = session.compiled.maps[map].clone();
-            crate::mapread::clear_map(&m, session.map_fds[map], session.ncpus, zero)
+            let m = &session.compiled.maps[*map];
+            crate::mapread::clear_map(m, session.map_fds[*map], session.ncpus, zero)
                 .map_err(|e| RuntimeError::Io(format!("clearing {}: {e}", m.name)))?;
         }
         EventSpec::Time { format } => {
             let now = crate::symbols::boot_to_unix_ns(crate::session::monotonic_ns());
-            let text = scry_output::format_time(&format, now);
+            let text = scry_output::format_time(format, now);
             if cfg.format == Format::Json {
                 writeln!(p.out, "{}", scry_output::time_json(&text)).map_err(io_err)?;
             } else {
@@ -285,17 +354,17 @@ fn handle(
             elems,
             elem_size,
         } => {
-            let parts: Vec<String> = (0..elems as usize)
+            let parts: Vec<String> = (0..*elems as usize)
                 .map(|i| {
-                    let at = 8 + i * elem_size as usize;
-                    crate::decode::c_string(bytes.get(at..at + elem_size as usize).unwrap_or(&[]))
+                    let at = 8 + i * *elem_size as usize;
+                    crate::decode::c_string(bytes.get(at..at + *elem_size as usize).unwrap_or(&[]))
                 })
                 .take_while(|s| !s.is_empty())
                 .collect();
             let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
             let text = match cfg.format {
-                Format::Text => scry_output::join_text(&refs, &sep),
-                Format::Json => scry_output::join_json(&refs, &sep) + "\n",
+                Format::Text => scry_output::join_text(&refs, sep),
+                Format::Json => scry_output::join_json(&refs, sep) + "\n",
             };
             p.out.write_all(text.as_bytes()).map_err(io_err)?;
         }

@@ -63,9 +63,35 @@ fn install_signal_handlers() {
     }
 }
 
-/// The local time of day, `HH:MM:SS`.
+/// The local time of day, `HH:MM:SS`. (Rows call it for every event: the
+/// text is made once per second.)
 pub fn clock_time() -> String {
-    clock_time_ms()[..8].to_string()
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> = const {
+            std::cell::RefCell::new((u64::MAX, String::new()))
+        };
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != secs {
+            *last = (secs, local_time(secs as libc::time_t));
+        }
+        last.1.clone()
+    })
+}
+
+/// `HH:MM:SS` of a time in seconds since the epoch, in local time.
+fn local_time(t: libc::time_t) -> String {
+    // SAFETY: localtime_r() with valid in and out parameters.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
+    }
 }
 
 /// The local time as HH:MM:SS.mmm (biosnoop's TIMESTAMP).
@@ -137,20 +163,28 @@ pub fn printf_indexes(events: &[EventSpec]) -> Vec<Option<usize>> {
 }
 
 /// Handles every event waiting in the ring buffer; false once the script
-/// called `exit()`.
+/// called `exit()`. `count` is increased by the number of events; `bytes`
+/// holds one event at a time.
 fn drain(
     session: &mut Session,
     indexes: &[Option<usize>],
     symbols: &Symbols,
     printer: &mut dyn Printer,
     out: &mut dyn Write,
+    bytes: &mut Vec<u8>,
+    count: &mut usize,
 ) -> std::io::Result<bool> {
     let mut go_on = true;
+    let stacks_fd = session.stacks_fd();
     loop {
-        let bytes = match session.ringbuf.next() {
-            Some(item) => item.to_vec(),
+        match session.ringbuf.next() {
+            Some(item) => {
+                bytes.clear();
+                bytes.extend_from_slice(&item);
+            }
             None => break,
         };
+        *count += 1;
         let id = bytes
             .get(..8)
             .map_or(u64::MAX, |b| u64::from_ne_bytes(b.try_into().unwrap()))
@@ -161,7 +195,7 @@ fn drain(
                     probe_names: &session.compiled.probe_names,
                     events: &session.compiled.events,
                     symbols,
-                    stacks_fd: session.stacks_fd(),
+                    stacks_fd,
                 };
                 let vals: Vec<Value> = args
                     .iter()
@@ -204,6 +238,8 @@ pub fn run(
     }
     session.run_begin().map_err(|e| e.to_string())?;
     let fd = session.ringbuf.as_fd().as_raw_fd();
+    let (mut bytes, mut count) = (Vec::new(), 0usize);
+    let mut pacer = scry_runtime::pace::Pacer::new();
     let mut next_tick = sched.interval.map(|i| Instant::now() + i);
     let mut ticks = 0u64;
     let mut printed_last;
@@ -221,7 +257,10 @@ pub fn run(
         };
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut pfd, 1, wait.as_millis() as libc::c_int) };
-        let go_on = match drain(session, &indexes, &symbols, printer, out) {
+        let before = count;
+        let go_on = match drain(
+            session, &indexes, &symbols, printer, out, &mut bytes, &mut count,
+        ) {
             Ok(g) => g,
             Err(e) => return io_end(e),
         };
@@ -250,9 +289,12 @@ pub fn run(
         if sched.deadline.is_some_and(|d| now >= d) {
             break;
         }
+        pacer.after_drain(count - before);
     }
     session.run_end().map_err(|e| e.to_string())?;
-    if let Err(e) = drain(session, &indexes, &symbols, printer, out) {
+    if let Err(e) = drain(
+        session, &indexes, &symbols, printer, out, &mut bytes, &mut count,
+    ) {
         return io_end(e);
     }
     // Histograms and counts are printed at the end too (Ctrl-C, -d), as

@@ -3,6 +3,7 @@
 
 mod builtins;
 mod calls;
+mod dead;
 mod expr;
 mod formap;
 pub mod frame;
@@ -83,6 +84,9 @@ pub struct Gen<'a, 'b> {
     pub with_scratch: bool,
     /// Finished callbacks: (function symbol, instructions).
     pub functions: Vec<(String, Asm)>,
+    /// The variables the probe reads: assignments to others are dead
+    /// (`dead.rs`).
+    pub read_vars: std::collections::HashSet<String>,
 }
 
 fn symbol_for(name: &str, i: usize) -> String {
@@ -227,6 +231,7 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
         in_callback: false,
         with_scratch,
         functions: Vec::new(),
+        read_vars: dead::read_vars(p.predicate.as_ref(), &p.body),
     };
     g.asm.emit(mov64_reg(CTX, R1));
     if with_scratch {

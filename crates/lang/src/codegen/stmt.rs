@@ -34,6 +34,12 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     pub fn stmt(&mut self, s: &Stmt) -> GResult<()> {
+        // A variable nothing reads, given a value without effects: no code.
+        if let Some((name, value)) = super::dead::plain_assignment(s) {
+            if !self.read_vars.contains(name) && super::dead::pure(value) {
+                return Ok(());
+            }
+        }
         self.line_of(s.span);
         // Declare variables assigned here before taking the statement mark.
         if let StmtKind::Assign { target, .. } = &s.kind {
