@@ -293,3 +293,28 @@ fn flags_are_unique_and_leave_the_common_options_alone() {
         assert!(template::slot_texts(tool, &Params::new()).is_ok());
     }
 }
+
+/// A fentry wildcard skips the compiler's clones (`vfs_coredump.cold`),
+/// which have no BTF: `funccount 'vfs_*'` compiles on fentry kernels.
+#[test]
+fn fentry_wildcards_skip_functions_without_btf() {
+    if !is_root() {
+        eprintln!("skipped: needs root (kallsyms addresses)");
+        return;
+    }
+    let env = AnyKernel(SysEnv::new());
+    let all = env.kernel_functions("vfs_*");
+    assert!(all.iter().any(|f| f == "vfs_read"), "{all:?}");
+    let c = scry_lang::compile(
+        "fentry:vfs_* { @[probe] = count(); }",
+        &env,
+        &scry_lang::spec::Options::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let probes: Vec<&str> = c.programs.iter().map(|p| p.probe.as_str()).collect();
+    assert!(probes.contains(&"fentry:vfs_read"), "{probes:?}");
+    assert!(probes.iter().all(|p| !p.contains('.')), "{probes:?}");
+    if all.iter().any(|f| f.contains('.')) {
+        assert!(probes.len() < all.len());
+    }
+}

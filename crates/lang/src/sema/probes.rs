@@ -306,7 +306,12 @@ fn kernel_functions(ap: &AttachPoint, env: &dyn Env) -> Result<Vec<Target>, Diag
         return Err(err(ap, "an offset is only allowed on kprobes"));
     }
     let funcs = if has_wildcard(&func) && env.unsupported(ap.provider).is_none() {
-        let found = env.kernel_functions(&func);
+        let mut found = env.kernel_functions(&func);
+        if matches!(ap.provider, Provider::Fentry | Provider::Fexit) {
+            // Compiler clones (`vfs_coredump.cold`, `.isra.0`) have no BTF
+            // and no trampoline: a wildcard skips them, as bpftrace's does.
+            found.retain(|f| function_args(env, f).is_some());
+        }
         if found.is_empty() {
             return Err(err(ap, format!("no kernel function matches {}", ap.raw)));
         }
