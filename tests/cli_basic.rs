@@ -556,3 +556,21 @@ fn interval_increments_and_exits_from_if() {
         "{out}"
     );
 }
+
+/// buf() of a string literal, of `comm` (a string builtin) and of a
+/// pointer, with and without a length: printed as bpftrace prints buffers
+/// (`\x00` for a NUL byte).
+#[test]
+fn buf_of_strings_and_pointers() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "BEGIN { print(buf(\"abc\", 3)); print(buf(\"ab\")); print(buf(comm, 4)); print(buf(curtask, 4)); exit(); }",
+        &["-q"],
+    );
+    out.assert_ok();
+    let lines: Vec<&str> = out.lines().into_iter().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[..3], ["abc", "ab\\x00", "scry"], "{out}");
+    // Four bytes, each shown raw or as \xNN.
+    assert!(lines.len() == 4 && !lines[3].is_empty(), "{out}");
+}

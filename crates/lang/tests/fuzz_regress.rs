@@ -199,3 +199,20 @@ fn signal_of_a_tuple() {
     let err = compile("kprobe:f { signal((1, 2)); }").unwrap_err();
     assert!(err.contains("signal() expects an integer"), "{err}");
 }
+
+/// `buf("abc", 3)`: buf() of a string value (a literal, `comm`) was
+/// "internal: not a scalar"; of a tuple, the same. Strings are now read
+/// from memory of ours, and other values are refused with a message.
+#[test]
+fn buf_of_a_string_value() {
+    survives("BEGIN { print(buf(\"abc\", 3)); print(buf(comm)); print(buf((1, 2), 3)); }");
+    assert_eq!(
+        compile("BEGIN { print(buf(\"abc\", 3)); print(buf(comm)); }"),
+        Ok(1)
+    );
+    let err = compile("BEGIN { print(buf((1, 2), 3)); }").unwrap_err();
+    assert!(
+        err.contains("error: buf() expects a pointer, an array or a string"),
+        "{err}"
+    );
+}

@@ -328,6 +328,13 @@ impl<'a, 'b> Gen<'a, 'b> {
                 // Layout: u32 length, then the bytes.
                 self.zero(dst, size);
                 let p = match &args[0].ty {
+                    // A string value: into memory of ours first.
+                    Type::Str(k) => {
+                        let tmp = self.mem(*k, args[0].span)?;
+                        self.expr_into(&args[0], tmp, *k)?;
+                        self.addr_of(R0, tmp);
+                        self.temp_from(R0)?
+                    }
                     Type::Array(..) => self.address_of(&args[0])?,
                     _ => self.scalar(&args[0])?,
                 };
@@ -335,7 +342,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.frame.free(p);
                 self.asm
                     .emit(st_imm(Size::W, dst.base(), dst.off(), n as i32));
-                self.read_mem_at(dst.plus(4), n, false);
+                // The bytes start 4 bytes in: already zeroed above, and
+                // not 8-byte aligned, so no zeroing stores here.
+                self.addr_of(R1, dst.plus(4));
+                self.asm.emit(mov64_imm(R2, n as i32));
+                self.asm.emit(call(helpers::PROBE_READ));
                 Ok(())
             }
             "usym" => {

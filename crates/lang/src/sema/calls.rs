@@ -345,9 +345,24 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             if !arity(c, span, "buf", n, 1, 2) {
                 return Type::None;
             }
-            let size = match (&args[0].ty, args.get(1)) {
-                (Type::Array(t, k), None) => t.size() * k,
-                (_, Some(a)) => const_int(a)
+            let whole = match &args[0].ty {
+                Type::Array(t, k) => Some(t.size() * k),
+                Type::Str(k) => Some(*k),
+                t if t.is_scalar() => None,
+                _ => {
+                    c.error(
+                        args[0].span,
+                        "buf() expects a pointer, an array or a string",
+                    );
+                    return Type::None;
+                }
+            };
+            let size = match (whole, args.get(1)) {
+                (Some(k), None) => k,
+                (Some(k), Some(a)) => const_int(a)
+                    .map(|v| v.clamp(1, k as i64) as u32)
+                    .unwrap_or(k),
+                (None, Some(a)) => const_int(a)
                     .map(|v| v.clamp(1, c.opts.max_strlen as i64) as u32)
                     .unwrap_or(c.opts.max_strlen),
                 _ => {
