@@ -184,20 +184,27 @@ fn tcpstates_rows_agree() {
     let Some(theirs) = peer("tcpstates", &[], "SKADDR") else {
         return;
     };
-    let ours = Tool::attached(&["tcpstates"], "SKADDR");
+    let mut ours = Tool::attached(&["tcpstates"], "SKADDR");
+    let mut theirs = theirs;
     let s = net::session(net::lo(false), "vs-client", "vs-server", 1000, 1000);
-    let (a, b) = both(ours, theirs);
     // The session's rows, without MS (both read the clock); libbpf-tools
     // pads PID wider.
     let ports = [s.client_port.to_string(), s.server_port.to_string()];
-    let mine = |o: &Output| -> Vec<String> {
-        o.lines()
-            .iter()
+    let rows = |text: &str| -> Vec<String> {
+        text.lines()
             .map(|l| l.split_whitespace().collect::<Vec<_>>())
             .filter(|f| f.len() == 11 && ports.iter().any(|p| f[4] == p || f[6] == p))
             .map(|f| f[..10].join(" "))
             .collect()
     };
+    // The last transitions (to CLOSE) come a little after the session:
+    // wait (bounded) until each tool has printed as many rows as the
+    // other, since libbpf-tools drops what it has not printed at Ctrl-C.
+    ours.wait_until(Duration::from_secs(5), |out, _| rows(out).len() >= 12);
+    let n = rows(&ours.stdout()).len();
+    theirs.wait_until(Duration::from_secs(5), |out, _| rows(out).len() >= n);
+    let (a, b) = both(ours, theirs);
+    let mine = |o: &Output| rows(&o.stdout);
     assert!(mine(&a).len() >= 10, "{a}");
     assert_eq!(mine(&a), mine(&b), "scry:\n{a}\nlibbpf-tools:\n{b}");
 }
