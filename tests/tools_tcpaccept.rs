@@ -110,11 +110,9 @@ fn port_and_pid_filters() {
         "{out}"
     );
     // Another pid: nothing of ours.
-    let mut t = Tool::attached(&["tcpaccept", "-p", "1"], "PID");
-    session(lo(false), "tcpa-c2", "tcpa-server", 1, 1);
-    std::thread::sleep(Duration::from_millis(300));
-    let out = t.stop();
-    out.assert_ok();
+    let out = run_filtered_out(&["tcpaccept", "-p", "1"], "PID", || {
+        session(lo(false), "tcpa-c2", "tcpa-server", 1, 1);
+    });
     assert!(ours(&out).is_empty(), "-p 1 shows our accepts:\n{out}");
 }
 
@@ -134,21 +132,14 @@ fn ipv6_as_json() {
     std::thread::sleep(Duration::from_millis(200));
     let out = t.stop();
     out.assert_ok();
-    for l in out.lines() {
-        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        assert_eq!(
-            j.keys(),
-            ["pid", "comm", "ip", "raddr", "rport", "laddr", "lport"]
-        );
-        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+    let objects = ipv6_objects(
+        &out,
+        &["pid", "comm", "ip", "raddr", "rport", "laddr", "lport"],
+    );
+    for (_, j) in &objects {
         assert_ne!(j.get("lport").unwrap().num(), Some(s4.server_port as f64));
     }
-    let row = out
-        .lines()
-        .into_iter()
-        .find(|l| l.ends_with(&needle))
-        .unwrap();
-    let j = Json::parse(row).unwrap();
+    let (_, j) = objects.iter().find(|(l, _)| l.ends_with(&needle)).unwrap();
     assert_eq!(j.get("pid").unwrap().num(), Some(std::process::id() as f64));
     assert_eq!(j.get("comm").unwrap().str(), Some("tcpa-srv6"));
     assert_eq!(j.get("raddr").unwrap().str(), Some("::1"));

@@ -94,11 +94,9 @@ fn port_and_pid_filters() {
                 ]
             );
             // Another pid: nothing of ours.
-            let mut t = Tool::attached(&["tcpconnect", "-p", "1"], "PID");
-            refused(ip, closed, "tcpc-wanted");
-            std::thread::sleep(Duration::from_millis(300));
-            let out = t.stop();
-            out.assert_ok();
+            let out = run_filtered_out(&["tcpconnect", "-p", "1"], "PID", || {
+                refused(ip, closed, "tcpc-wanted");
+            });
             assert!(ours(&out).is_empty(), "-p 1 shows our connects:\n{out}");
         })
     });
@@ -120,21 +118,14 @@ fn local_ports_with_l_as_json_over_ipv6() {
     std::thread::sleep(Duration::from_millis(200));
     let out = t.stop();
     out.assert_ok();
-    for l in out.lines() {
-        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        assert_eq!(
-            j.keys(),
-            ["pid", "comm", "ip", "saddr", "lport", "daddr", "dport"]
-        );
-        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+    let objects = ipv6_objects(
+        &out,
+        &["pid", "comm", "ip", "saddr", "lport", "daddr", "dport"],
+    );
+    for (_, j) in &objects {
         assert_ne!(j.get("dport").unwrap().num(), Some(s4.server_port as f64));
     }
-    let row = out
-        .lines()
-        .into_iter()
-        .find(|l| l.ends_with(&needle))
-        .unwrap();
-    let j = Json::parse(row).unwrap();
+    let (_, j) = objects.iter().find(|(l, _)| l.ends_with(&needle)).unwrap();
     assert_eq!(j.get("pid").unwrap().num(), Some(std::process::id() as f64));
     assert_eq!(j.get("comm").unwrap().str(), Some("tcpc-v6"));
     assert_eq!(j.get("saddr").unwrap().str(), Some("::1"));

@@ -103,21 +103,13 @@ fn ipv6_as_json() {
     std::thread::sleep(Duration::from_millis(200));
     let out = t.stop();
     out.assert_ok();
-    for l in out.lines() {
-        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        assert_eq!(
-            j.keys(),
-            ["time", "pid", "ip", "saddr", "daddr", "state", "reason", "stack"]
-        );
-        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
-    }
-    let j = Json::parse(
-        out.lines()
-            .into_iter()
-            .find(|l| l.contains(&needle))
-            .unwrap(),
-    )
-    .unwrap();
+    let objects = ipv6_objects(
+        &out,
+        &[
+            "time", "pid", "ip", "saddr", "daddr", "state", "reason", "stack",
+        ],
+    );
+    let (_, j) = objects.iter().find(|(l, _)| l.contains(&needle)).unwrap();
     assert_eq!(j.get("pid").unwrap().num(), Some(std::process::id() as f64));
     assert_eq!(
         j.get("daddr").unwrap().str(),

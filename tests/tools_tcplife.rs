@@ -119,11 +119,9 @@ fn port_and_pid_filters() {
         ]
     );
     // Another pid: nothing of ours.
-    let mut t = Tool::attached(&["tcplife", "-p", "1"], "PID");
-    session(ip, "tl-c4", "tl-s4", 10, 10);
-    std::thread::sleep(Duration::from_millis(300));
-    let out = t.stop();
-    out.assert_ok();
+    let out = run_filtered_out(&["tcplife", "-p", "1"], "PID", || {
+        session(ip, "tl-c4", "tl-s4", 10, 10);
+    });
     assert!(ours(&out).is_empty(), "-p 1 shows our sessions:\n{out}");
 }
 
@@ -146,20 +144,13 @@ fn ipv6_wide_as_json_and_text() {
     let (out, text) = (j.stop(), t.stop());
     out.assert_ok();
     text.assert_ok();
-    for l in out.lines() {
-        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        assert_eq!(
-            j.keys(),
-            ["pid", "comm", "ip", "laddr", "lport", "raddr", "rport", "tx_kb", "rx_kb", "ms"]
-        );
-        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
-    }
-    let row = out
-        .lines()
-        .into_iter()
-        .find(|l| l.contains(&needle))
-        .unwrap();
-    let j = Json::parse(row).unwrap();
+    let objects = ipv6_objects(
+        &out,
+        &[
+            "pid", "comm", "ip", "laddr", "lport", "raddr", "rport", "tx_kb", "rx_kb", "ms",
+        ],
+    );
+    let (_, j) = objects.iter().find(|(l, _)| l.contains(&needle)).unwrap();
     assert_eq!(j.get("pid").unwrap().num(), Some(std::process::id() as f64));
     assert_eq!(j.get("comm").unwrap().str(), Some("tl-client6"));
     assert_eq!(j.get("laddr").unwrap().str(), Some("::1"));

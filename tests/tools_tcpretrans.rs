@@ -8,7 +8,7 @@ mod tools_support;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
-use tools_support::net::{local_port, sockaddr};
+use tools_support::net::{ipv6_objects, local_port, sockaddr};
 use tools_support::*;
 
 fn socket(ip: IpAddr) -> OwnedFd {
@@ -115,20 +115,11 @@ fn ipv6_as_json() {
         std::thread::sleep(Duration::from_millis(100));
         let out = t.stop();
         out.assert_ok();
-        for l in out.lines() {
-            let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-            assert_eq!(
-                j.keys(),
-                ["time", "pid", "ip", "laddr", "type", "raddr", "state"]
-            );
-            assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
-        }
-        let row = out
-            .lines()
-            .into_iter()
-            .find(|l| l.contains(&needle))
-            .unwrap();
-        let j = Json::parse(row).unwrap();
+        let objects = ipv6_objects(
+            &out,
+            &["time", "pid", "ip", "laddr", "type", "raddr", "state"],
+        );
+        let (_, j) = objects.iter().find(|(l, _)| l.contains(&needle)).unwrap();
         assert_eq!(j.get("state").unwrap().str(), Some("SYN_SENT"));
         assert!(j.get("laddr").unwrap().str().unwrap().starts_with("::1:"));
     });

@@ -168,25 +168,17 @@ fn ipv6_wide_as_json() {
     std::thread::sleep(Duration::from_millis(200));
     let out = t.stop();
     out.assert_ok();
-    for l in out.lines() {
-        let j = Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        assert_eq!(
-            j.keys(),
-            [
-                "skaddr", "pid", "comm", "ip", "laddr", "lport", "raddr", "rport", "oldstate",
-                "newstate", "ms"
-            ]
-        );
-        assert_eq!(j.get("ip").unwrap().num(), Some(6.0), "-6 shows IPv4: {l}");
+    let objects = ipv6_objects(
+        &out,
+        &[
+            "skaddr", "pid", "comm", "ip", "laddr", "lport", "raddr", "rport", "oldstate",
+            "newstate", "ms",
+        ],
+    );
+    for (_, j) in &objects {
         assert_ne!(j.get("rport").unwrap().num(), Some(s4.server_port as f64));
     }
-    let j = Json::parse(
-        out.lines()
-            .into_iter()
-            .find(|l| l.contains(&needle))
-            .unwrap(),
-    )
-    .unwrap();
+    let (_, j) = objects.iter().find(|(l, _)| l.contains(&needle)).unwrap();
     assert_eq!(j.get("comm").unwrap().str(), Some("ts-client6"));
     assert_eq!(j.get("laddr").unwrap().str(), Some("::1"));
     assert_eq!(j.get("newstate").unwrap().str(), Some("LAST_ACK"));

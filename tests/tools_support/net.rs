@@ -192,3 +192,33 @@ pub fn local_port(fd: i32) -> u16 {
         unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
     u16::from_be(sin.sin_port)
 }
+
+/// Runs `scry tool ARGS` (a filter on another process: `-p 1`) while
+/// `workload` makes the test's connections, and returns what it printed,
+/// for the caller to check that none of them is there.
+pub fn run_filtered_out(args: &[&str], first: &str, workload: impl FnOnce()) -> super::Output {
+    let mut t = super::Tool::attached(args, first);
+    workload();
+    thread::sleep(Duration::from_millis(300));
+    let out = t.stop();
+    out.assert_ok();
+    out
+}
+
+/// The `--json` lines of a `-6` run with their objects, each checked to
+/// have exactly `keys` and to be IPv6 (`"ip": 6`).
+pub fn ipv6_objects<'a>(out: &'a super::Output, keys: &[&str]) -> Vec<(&'a str, super::Json)> {
+    out.lines()
+        .into_iter()
+        .map(|l| {
+            let j = super::Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert_eq!(j.keys(), keys, "{l}");
+            assert_eq!(
+                j.get("ip").and_then(|v| v.num()),
+                Some(6.0),
+                "-6 shows IPv4: {l}"
+            );
+            (l, j)
+        })
+        .collect()
+}
