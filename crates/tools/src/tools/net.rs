@@ -163,3 +163,11 @@ mod tests {
         assert_eq!(state(99), "UNKNOWN");
     }
 }
+
+/// The fentry plan's slots for the scripts that probe `tcp_set_state()`
+/// (tcplife, tcpstates): the kprobe's `arg0`/`arg1` become BTF arguments.
+pub const SET_STATE_FENTRY: &[(&str, &str)] = &[
+    ("probe", "fentry:tcp_set_state"),
+    ("sk", "args.sk"),
+    ("state", "args.state"),
+];

@@ -75,11 +75,7 @@ pub static TOOL: Tool = Tool {
     ],
     plans: &[
         Plan {
-            set: &[
-                ("probe", "fentry:tcp_set_state"),
-                ("sk", "args.sk"),
-                ("state", "args.state"),
-            ],
+            set: net::SET_STATE_FENTRY,
             ..Plan::new("fentry", "tcplife-sock.bt", SOCK, &[Need::Fentry])
         },
         Plan::new(

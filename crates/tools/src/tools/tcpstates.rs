@@ -76,11 +76,7 @@ pub static TOOL: Tool = Tool {
     ],
     plans: &[
         Plan {
-            set: &[
-                ("probe", "fentry:tcp_set_state"),
-                ("sk", "args.sk"),
-                ("state", "args.state"),
-            ],
+            set: net::SET_STATE_FENTRY,
             ..Plan::new("fentry", "tcpstates-sock.bt", SOCK, &[Need::Fentry])
         },
         Plan::new(
