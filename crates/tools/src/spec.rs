@@ -575,6 +575,14 @@ impl Slot {
         }
     }
 
+    /// Conditions extending a predicate the script already has.
+    pub const fn and_predicate(name: &'static str) -> Slot {
+        Slot {
+            name,
+            kind: SlotKind::AndPredicate,
+        }
+    }
+
     pub const fn key(name: &'static str) -> Slot {
         Slot {
             name,

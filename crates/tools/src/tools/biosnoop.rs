@@ -39,13 +39,7 @@ pub static TOOL: Tool = Tool {
     ],
     // -d is the disk, as in BCC: the duration is positional.
     positionals: DURATION_POSITIONAL,
-    slots: &[
-        Slot::predicate("filter"),
-        Slot {
-            name: "min",
-            kind: SlotKind::AndPredicate,
-        },
-    ],
+    slots: &[Slot::predicate("filter"), Slot::and_predicate("min")],
     plans: &[Plan::new(
         "tracepoint",
         "biosnoop.bt",

@@ -79,14 +79,8 @@ pub static TOOL: Tool = Tool {
         Slot::text("begin_arg", "2"),
         Slot::text("end", "prev"),
         Slot::text("begin", "next"),
-        Slot {
-            name: "end_filter",
-            kind: SlotKind::AndPredicate,
-        },
-        Slot {
-            name: "begin_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("end_filter"),
+        Slot::and_predicate("begin_filter"),
         Slot::text("unit", "usecs"),
         Slot::text("div", "1000"),
         Slot::key("key"),

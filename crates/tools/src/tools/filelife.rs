@@ -32,13 +32,7 @@ pub static TOOL: Tool = Tool {
         Flag::DURATION,
     ],
     positionals: &[],
-    slots: &[
-        Slot::predicate("filter"),
-        Slot {
-            name: "and_filter",
-            kind: SlotKind::AndPredicate,
-        },
-    ],
+    slots: &[Slot::predicate("filter"), Slot::and_predicate("and_filter")],
     plans: &[
         Plan::new(
             "kprobe",

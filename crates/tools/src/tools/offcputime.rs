@@ -76,10 +76,7 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: DURATION_POSITIONAL,
     slots: &[
-        Slot {
-            name: "filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("filter"),
         Slot::text("kstack", "kstack"),
         Slot::text("ustack", "ustack"),
         Slot::text("min_us", "1"),

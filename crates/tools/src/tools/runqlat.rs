@@ -51,10 +51,7 @@ pub static TOOL: Tool = Tool {
     positionals: INTERVAL_COUNT,
     slots: &[
         Slot::predicate("wake_filter"),
-        Slot {
-            name: "prev_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("prev_filter"),
         Slot::text("unit", "usecs"),
         Slot::text("div", "1000"),
         Slot::key("key"),

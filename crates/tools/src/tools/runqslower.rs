@@ -57,10 +57,7 @@ pub static TOOL: Tool = Tool {
     positionals: &[MIN_US],
     slots: &[
         Slot::predicate("wake_filter"),
-        Slot {
-            name: "prev_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("prev_filter"),
         Slot::text("min_us", "10000"),
     ],
     plans: &[

@@ -85,10 +85,7 @@ pub static TOOL: Tool = Tool {
     positionals: &[],
     slots: &[
         Slot::predicate("enter_filter"),
-        Slot {
-            name: "exit_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("exit_filter"),
         Slot::text("key", "args.id"),
     ],
     plans: &[

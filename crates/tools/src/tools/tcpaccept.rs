@@ -48,10 +48,7 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: &[],
     slots: &[
-        Slot {
-            name: "filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("filter"),
         Slot::text("probe", "kretprobe:inet_csk_accept"),
     ],
     plans: &[

@@ -96,15 +96,9 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: &[],
     slots: &[
-        Slot {
-            name: "tp_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("tp_filter"),
         Slot::predicate("entry_filter"),
-        Slot {
-            name: "sock_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("sock_filter"),
         Slot::text("entry", "kprobe:tcp_v4_connect,\nkprobe:tcp_v6_connect"),
         Slot::text(
             "exit",

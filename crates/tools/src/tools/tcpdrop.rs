@@ -55,10 +55,7 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: &[],
     slots: &[
-        Slot {
-            name: "tp_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("tp_filter"),
         Slot::predicate("kprobe_filter"),
         Slot::text("rx_sk", "args.rx_sk"),
     ],

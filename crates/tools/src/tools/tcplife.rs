@@ -65,10 +65,7 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: &[],
     slots: &[
-        Slot {
-            name: "filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("filter"),
         Slot::text("probe", "kprobe:tcp_set_state"),
         Slot::text("sk", "arg0"),
         Slot::text("state", "arg1"),

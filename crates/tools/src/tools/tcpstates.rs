@@ -62,14 +62,8 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: &[],
     slots: &[
-        Slot {
-            name: "tp_filter",
-            kind: SlotKind::AndPredicate,
-        },
-        Slot {
-            name: "sock_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("tp_filter"),
+        Slot::and_predicate("sock_filter"),
         Slot::text("probe", "kprobe:tcp_set_state"),
         Slot::text("sk", "arg0"),
         Slot::text("state", "arg1"),

@@ -78,15 +78,9 @@ pub static TOOL: Tool = Tool {
     ],
     positionals: INTERVAL_COUNT,
     slots: &[
-        Slot {
-            name: "filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("filter"),
         Slot::predicate("entry_filter"),
-        Slot {
-            name: "sock_filter",
-            kind: SlotKind::AndPredicate,
-        },
+        Slot::and_predicate("sock_filter"),
         Slot::text("send", "kprobe:tcp_sendmsg"),
         Slot::text("recv", "kprobe:tcp_cleanup_rbuf"),
         Slot::text("sk", "arg0"),
