@@ -7,7 +7,7 @@
 //! and `scry tool --show` prints the script made for the plan chosen.
 
 use crate::params::Params;
-use crate::spec::{Need, Plan, Tool};
+use crate::spec::{Effect, Flag, Kind, Need, Plan, Tool};
 use scry_lang::env::Env;
 
 /// A text argument of a generic tool, after its integer positionals:
@@ -72,6 +72,27 @@ const fn plan(name: &'static str, needs: &'static [Need], g: Generated, flavor: 
         ..Plan::new(name, "generated", "", needs)
     }
 }
+
+/// `-p PID`, as every generic tool spells it: the scripts are generated
+/// with the pid in them.
+pub const PID: Flag = Flag::value(
+    'p',
+    "pid",
+    "PID",
+    Kind::Uint,
+    "Trace this process ID only",
+    Effect::Output,
+);
+
+/// `-i INTERVAL` of funccount, funclatency and stackcount.
+pub const INTERVAL: Flag = Flag::value(
+    'i',
+    "interval",
+    "INTERVAL",
+    Kind::Uint,
+    "Summary interval, in seconds",
+    Effect::Output,
+);
 
 /// The plans of a generic tool, in order of preference: fentry, kprobe
 /// (for specs naming kernel functions), direct (for the others).

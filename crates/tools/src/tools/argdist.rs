@@ -17,14 +17,7 @@ pub static TOOL: Tool = Tool {
     answers:
         "Which argument or return values does a function see, how often, in what distribution?",
     flags: &[
-        Flag::value(
-            'p',
-            "pid",
-            "PID",
-            Kind::Uint,
-            "Trace this process ID only",
-            Effect::Output,
-        ),
+        generic::PID,
         Flag::value(
             't',
             "tid",

@@ -26,22 +26,8 @@ pub static TOOL: Tool = Tool {
     summary: "Count calls of functions, tracepoints and USDT probes matching a pattern",
     answers: "Which functions (kernel, user, tracepoints, USDT) are called, and how often?",
     flags: &[
-        Flag::value(
-            'p',
-            "pid",
-            "PID",
-            Kind::Uint,
-            "Trace this process ID only",
-            Effect::Output,
-        ),
-        Flag::value(
-            'i',
-            "interval",
-            "INTERVAL",
-            Kind::Uint,
-            "Summary interval, in seconds",
-            Effect::Output,
-        ),
+        generic::PID,
+        generic::INTERVAL,
         Flag::DURATION,
         Flag::switch('T', "timestamp", "Include a timestamp on output"),
         Flag::switch(

@@ -23,14 +23,7 @@ pub static TOOL: Tool = Tool {
     summary: "Count the kernel and user stacks that lead to functions, tracepoints or USDT probes",
     answers: "Which code paths lead to this function or event, and how often?",
     flags: &[
-        Flag::value(
-            'p',
-            "pid",
-            "PID",
-            Kind::Uint,
-            "Trace this process ID only",
-            Effect::Output,
-        ),
+        generic::PID,
         Flag::value(
             'c',
             "cpu",
@@ -39,14 +32,7 @@ pub static TOOL: Tool = Tool {
             "Trace this CPU only",
             Effect::Output,
         ),
-        Flag::value(
-            'i',
-            "interval",
-            "INTERVAL",
-            Kind::Uint,
-            "Summary interval, in seconds",
-            Effect::Output,
-        ),
+        generic::INTERVAL,
         Flag::value(
             'D',
             "duration",

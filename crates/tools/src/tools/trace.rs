@@ -44,14 +44,7 @@ pub static TOOL: Tool = Tool {
     summary: "Trace functions, tracepoints and USDT probes, printing a message per event",
     answers: "When is this function or event hit, by whom, with which arguments or return value?",
     flags: &[
-        Flag::value(
-            'p',
-            "pid",
-            "PID",
-            Kind::Uint,
-            "Trace this process ID only",
-            Effect::Output,
-        ),
+        generic::PID,
         Flag::value(
             'L',
             "tid",
