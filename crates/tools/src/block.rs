@@ -1,9 +1,25 @@
 //! Block devices for the block I/O tools: a kernel `dev_t` and a disk's
 //! name each way, and the tracepoints' `rwbs` flags as BCC names them.
 
+use crate::spec::{Effect, Flag, Kind};
 use scry_output::Value;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+/// `-d DISK` of biosnoop, bitesize and biopattern: the block tracepoints'
+/// `dev` compared with the disk's device number.
+pub const DISK: Flag = Flag::value(
+    'd',
+    "disk",
+    "DISK",
+    Kind::Text,
+    "Trace this disk only",
+    Effect::FilterWith {
+        slot: "filter",
+        cond: "args.dev == {}",
+        convert: disk_dev,
+    },
+);
 
 /// A disk name (`vda`, `sdc`, `nvme0n1p1`) as the kernel's `dev_t`
 /// (major << 20 | minor), for `-d DISK` filters.

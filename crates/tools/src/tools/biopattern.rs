@@ -1,7 +1,7 @@
 //! biopattern: per disk, the share of random and sequential block I/O in
 //! each interval (libbpf-tools' table).
 
-use crate::block::{disk_dev, disk_name};
+use crate::block::{self, disk_name};
 use crate::params::Params;
 use crate::spec::*;
 use scry_output::Value;
@@ -11,18 +11,7 @@ pub static TOOL: Tool = Tool {
     summary: "Show block device I/O pattern: random vs sequential, per disk",
     answers: "Is a disk's I/O random or sequential?",
     flags: &[
-        Flag::value(
-            'd',
-            "disk",
-            "DISK",
-            Kind::Text,
-            "Trace this disk only",
-            Effect::FilterWith {
-                slot: "filter",
-                cond: "args.dev == {}",
-                convert: disk_dev,
-            },
-        ),
+        block::DISK,
         Flag::switch('T', "timestamp", "Include a timestamp on output"),
     ],
     positionals: INTERVAL_COUNT,

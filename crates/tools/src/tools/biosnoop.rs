@@ -2,7 +2,7 @@
 //! (libbpf-tools' columns): the process that started it, the disk, the
 //! kind (rwbs), sector, size and latency.
 
-use crate::block::{disk_dev, disk_name};
+use crate::block::{self, disk_name};
 use crate::params::Params;
 use crate::runner::clock_time_ms;
 use crate::spec::*;
@@ -14,18 +14,7 @@ pub static TOOL: Tool = Tool {
     answers: "Which process does which disk I/O, where on the disk, how slow?",
     flags: &[
         Flag::switch('Q', "queued", "Include OS queued time in I/O time"),
-        Flag::value(
-            'd',
-            "disk",
-            "DISK",
-            Kind::Text,
-            "Trace this disk only",
-            Effect::FilterWith {
-                slot: "filter",
-                cond: "args.dev == {}",
-                convert: disk_dev,
-            },
-        ),
+        block::DISK,
         Flag::filter(
             'm',
             "min",

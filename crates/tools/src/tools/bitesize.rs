@@ -2,7 +2,7 @@
 //! (libbpf-tools' layout: `Process Name = NAME` over each `Kbytes`
 //! histogram).
 
-use crate::block::disk_dev;
+use crate::block;
 use crate::params::Params;
 use crate::spec::*;
 use scry_output::Value;
@@ -21,18 +21,7 @@ pub static TOOL: Tool = Tool {
             "filter",
             "args.comm == {}",
         ),
-        Flag::value(
-            'd',
-            "disk",
-            "DISK",
-            Kind::Text,
-            "Trace this disk only",
-            Effect::FilterWith {
-                slot: "filter",
-                cond: "args.dev == {}",
-                convert: disk_dev,
-            },
-        ),
+        block::DISK,
         Flag::switch('T', "timestamp", "Include a timestamp on output"),
     ],
     positionals: INTERVAL_COUNT,
