@@ -43,6 +43,13 @@ fn map_data(map: &Map) -> Option<&MapData> {
     })
 }
 
+/// The fd of the object's map named `symbol`, while the object holds it.
+fn map_fd_in(ebpf: &Ebpf, symbol: &str) -> Option<RawFd> {
+    ebpf.map(symbol)
+        .and_then(map_data)
+        .map(|d| d.fd().as_fd().as_raw_fd())
+}
+
 /// The monotonic clock, in ns (what `nsecs` reads in the kernel).
 pub fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -127,19 +134,12 @@ impl Session {
         timing::mark("load: programs verified");
         let mut map_fds = Vec::new();
         for m in &compiled.maps {
-            let fd = ebpf
-                .map(&m.symbol)
-                .and_then(map_data)
-                .map(|d| d.fd().as_fd().as_raw_fd())
+            let fd = map_fd_in(&ebpf, &m.symbol)
                 .ok_or_else(|| RuntimeError::Load(format!("map {} was not created", m.name)))?;
             map_fds.push(fd);
         }
-        let lost_fd = ebpf
-            .map(LOST_MAP)
-            .and_then(map_data)
-            .map(|d| d.fd().as_fd().as_raw_fd());
-        if let Some(g) = ebpf.map(GLOBALS_MAP).and_then(map_data) {
-            let fd = g.fd().as_fd().as_raw_fd();
+        let lost_fd = map_fd_in(&ebpf, LOST_MAP);
+        if let Some(fd) = map_fd_in(&ebpf, GLOBALS_MAP) {
             bpfsys::map_update(fd, &0u32.to_ne_bytes(), &monotonic_ns().to_ne_bytes())
                 .map_err(|e| RuntimeError::Load(format!("cannot set the start time: {e}")))?;
         }
@@ -204,18 +204,12 @@ impl Session {
 
     /// The fd of a map of the object, by symbol.
     pub fn map_fd(&self, symbol: &str) -> Option<RawFd> {
-        self.ebpf
-            .map(symbol)
-            .and_then(map_data)
-            .map(|d| d.fd().as_fd().as_raw_fd())
+        map_fd_in(&self.ebpf, symbol)
     }
 
     /// The stack-trace map, when the script records stacks.
     pub fn stacks_fd(&self) -> Option<RawFd> {
-        self.ebpf
-            .map(scry_lang::spec::STACKS_MAP)
-            .and_then(map_data)
-            .map(|d| d.fd().as_fd().as_raw_fd())
+        map_fd_in(&self.ebpf, scry_lang::spec::STACKS_MAP)
     }
 
     /// Reads a map of the script by its name (`@`, `@x`) into the output
@@ -310,11 +304,7 @@ fn load_program(
     };
     r.map_err(|e| {
         // The instruction trace, for the script line (1 MiB of its tail).
-        let map_fd = |name: &str| {
-            ebpf.map(name)
-                .and_then(map_data)
-                .map(|d| d.fd().as_fd().as_raw_fd())
-        };
+        let map_fd = |name: &str| map_fd_in(ebpf, name);
         let trace = match crate::verifier_log::load_for_log(spec, map_fd, 1, 1 << 20) {
             Ok((false, log)) => Some(log),
             _ => None,
