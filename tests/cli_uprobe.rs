@@ -35,22 +35,6 @@ fn touch(p: &Path) {
     std::fs::write(p, b"").unwrap();
 }
 
-/// Waits (bounded) for a child process, killing it on timeout.
-fn wait_child(c: &mut std::process::Child, timeout: Duration) -> Option<i32> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(s)) = c.try_wait() {
-            return s.code();
-        }
-        if Instant::now() >= deadline {
-            let _ = c.kill();
-            let _ = c.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 fn run_c(prog: &str, cmd: &str) -> Output {
     Scry::start(&["-e", prog, "-c", cmd]).wait(Duration::from_secs(60))
 }

@@ -188,19 +188,6 @@ fn check(t: &Target, extra: &[&str], env: &[(&str, &str)], end: impl FnOnce(&mut
     out
 }
 
-fn wait_exit(c: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(Some(s)) = c.try_wait() {
-            return s.code();
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let _ = c.kill();
-    let _ = c.wait();
-    None
-}
-
 /// A signal scry handles: it ends cleanly (exit 0, maps printed).
 fn clean_stop(sig: i32) {
     let Some(t) = Target::build() else { return };
@@ -208,7 +195,7 @@ fn clean_stop(sig: i32) {
     let mut target = t.spawn();
     let out = check(&t, &[], &[], |s| {
         t.go();
-        assert_eq!(wait_exit(&mut target), Some(0));
+        assert_eq!(wait_child(&mut target, Duration::from_secs(30)), Some(0));
         s.signal(sig);
     });
     out.assert_ok();
@@ -247,7 +234,7 @@ fn after_sigkill() {
     assert_eq!(out.signal, Some(libc::SIGKILL), "{out}");
     // The target, still waiting, runs on unprobed.
     t.go();
-    assert_eq!(wait_exit(&mut target), Some(0));
+    assert_eq!(wait_child(&mut target, Duration::from_secs(30)), Some(0));
 }
 
 /// A panic (injected on the first event) reports itself as a bug, exits
@@ -265,7 +252,7 @@ fn after_panic() {
             && out.stderr.contains("fault injected at `event`"),
         "{out}"
     );
-    assert_eq!(wait_exit(&mut target), Some(0));
+    assert_eq!(wait_child(&mut target, Duration::from_secs(30)), Some(0));
 }
 
 /// With -c, scry ends when the command does, and leaves nothing.

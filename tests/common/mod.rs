@@ -562,3 +562,19 @@ impl Drop for Worker {
         }
     }
 }
+
+/// Waits (bounded) for a child process, killing it on timeout.
+pub fn wait_child(c: &mut std::process::Child, timeout: Duration) -> Option<i32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(s)) = c.try_wait() {
+            return s.code();
+        }
+        if Instant::now() >= deadline {
+            let _ = c.kill();
+            let _ = c.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
