@@ -46,7 +46,7 @@ pub struct Args {
     /// Allow unsafe functions (system, signal, override).
     #[arg(long = "unsafe")]
     pub unsafe_: bool,
-    /// Save the generated BPF object.
+    /// Save the generated BPF object, then stop (a dry run: nothing is attached)
     #[arg(long = "emit-elf", value_name = "FILE")]
     pub emit_elf: Option<String>,
     /// Maximum string length read by str() (BPFTRACE_MAX_STRLEN).

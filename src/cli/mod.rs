@@ -115,10 +115,16 @@ pub fn main() -> i32 {
             eprintln!("--- verifier: {probe} ---\n{log}");
         }
     }
-    if args.dry_run {
+    // --emit-elf is a dry run, as in bpftrace: the object is for reading.
+    if args.dry_run || args.emit_elf.is_some() {
         if !args.quiet {
+            let flag = if args.dry_run {
+                "--dry-run"
+            } else {
+                "--emit-elf"
+            };
             println!(
-                "{}: compiled and verified {} program(s); not attached (--dry-run)",
+                "{}: compiled and verified {} program(s); not attached ({flag})",
                 file,
                 session.compiled.programs.len()
             );
