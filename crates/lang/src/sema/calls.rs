@@ -480,6 +480,19 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
                     args[0].ty = Type::I64;
                 }
             }
+            // bpf_override_return() is a kprobe helper; the verifier would
+            // reject it elsewhere without saying why.
+            if name == "override"
+                && !matches!(
+                    c.context(),
+                    super::probes::Context::Regs {
+                        user: false,
+                        ret: false,
+                    }
+                )
+            {
+                c.error(span, "override() is only available in kprobes");
+            }
             if n == 1 && !args[0].ty.is_int() && args[0].ty != Type::None {
                 let msg = format!("{name}() expects an integer, not {}", args[0].ty);
                 c.error(args[0].span, msg);
