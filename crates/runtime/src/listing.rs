@@ -145,6 +145,11 @@ pub fn list(pattern: Option<&str>, verbose: bool, env: &SysEnv) -> Result<Vec<St
         }
         return Ok(out);
     }
+    if matches!(prov, "interval" | "i" | "profile" | "p") {
+        return Err(format!(
+            "{prov} probes are not listed: they take a rate (interval:s:1, profile:hz:99)"
+        ));
+    }
     let p = provider_by_name(prov).ok_or_else(|| format!("unknown probe type `{prov}`"))?;
     supported(p, env)?;
     provider_lines(p, rest, verbose, env)
