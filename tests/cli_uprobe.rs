@@ -316,6 +316,87 @@ fn usdt_probe_args() {
     );
 }
 
+/// `uaddr("sym")` is the address of a global of a non-PIE binary:
+/// `scry_sink` at the first scry_target_mul call holds the sum of the nine
+/// scry_target_add results before it (0+1+2 three times, plus 90).
+#[test]
+fn uaddr_reads_a_global() {
+    require_root!();
+    let dir = TempDir::new("ua");
+    let Some(bin) = compile_fixture(&dir, "target.c", &["-no-pie"]) else {
+        return;
+    };
+    let _g = serial();
+    let path = bin.display().to_string();
+    let out = run_c(
+        &format!("uprobe:{path}:scry_target_mul {{ @[arg0] = *(int64 *)uaddr(\"scry_sink\"); }}"),
+        &format!("{path} 9"),
+    );
+    out.assert_ok();
+    let mut maps = map_lines(&out.stdout);
+    maps.sort();
+    // Each call adds the previous product: 0, 7, 14.
+    assert_eq!(
+        maps,
+        ["@[0]: 99", "@[1]: 99", "@[2]: 106", "@[3]: 120"],
+        "{out}"
+    );
+}
+
+/// `-l` lists a binary's functions as uprobes and its USDT notes.
+#[test]
+fn list_uprobes_and_usdt() {
+    require_root!();
+    let Some(t) = Target::build() else { return };
+    let out = run(&["-l", &format!("uprobe:{}:scry_target_*", t.path())]);
+    out.assert_ok();
+    let want: Vec<String> = ["add", "fn", "mul", "str"]
+        .iter()
+        .map(|f| format!("uprobe:{}:scry_target_{f}", t.path()))
+        .collect();
+    assert_eq!(out.lines(), want, "{out}");
+    let out = run(&["-l", &format!("usdt:{}:*", t.path())]);
+    out.assert_ok();
+    assert_eq!(
+        out.lines(),
+        [format!("usdt:{}:scry:tick", t.path())],
+        "{out}"
+    );
+}
+
+/// The address of a function in an ELF file, read with an ELF parser.
+fn symbol_address(path: &Path, name: &str) -> u64 {
+    use object::{Object, ObjectSymbol};
+    let bytes = std::fs::read(path).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let found = file.symbols().find(|s| s.name() == Ok(name));
+    found.map(|s| s.address()).expect("the symbol")
+}
+
+/// The other ways to name a uprobe: an address, a function plus an offset
+/// into it, and a library by its short name (`libc`, found like the
+/// dynamic loader finds it), with `cpid` keeping other processes out.
+#[test]
+fn uprobe_by_address_offset_and_library() {
+    require_root!();
+    let Some(t) = Target::build() else { return };
+    let _g = serial();
+    let addr = symbol_address(&t.bin, "scry_target_add");
+    let out = run_c(
+        &format!(
+            "uprobe:{0}:{addr:#x} {{ @addr = count(); }} \
+             uprobe:{0}:scry_target_add+4 {{ @offset = count(); }} \
+             uprobe:libc:atoi /pid == cpid/ {{ @atoi = count(); }}",
+            t.path()
+        ),
+        &format!("{} 9", t.path()),
+    );
+    out.assert_ok();
+    let mut maps = map_lines(&out.stdout);
+    maps.sort();
+    assert_eq!(maps, ["@addr: 9", "@atoi: 1", "@offset: 9"], "{out}");
+}
+
 /// -c with a command whose uprobe never fires: scry still exits when the
 /// command ends, with the map empty.
 #[test]
