@@ -355,3 +355,52 @@ fn timers_in_every_unit() {
     assert!(value("p") >= 50, "{out}");
     assert!((15..=21).contains(&value("u")), "{out}");
 }
+
+/// `return` leaves the probe early; `len(@m)` counts a map's keys.
+#[test]
+fn return_and_len() {
+    require_root!();
+    let _g = serial();
+    let out = run_e(
+        "interval:ms:10 { @n++; if (@n < 3) { return; } \
+           @m[1] = 1; @m[2] = 2; @m[9] = 2; printf(\"third %d %d\\n\", @n, len(@m)); exit(); }",
+        &["-q"],
+    );
+    out.assert_ok();
+    assert_eq!(out.lines_starting("third "), ["third 3 3"], "{out}");
+}
+
+/// join() prints a `char **` array, as the argv of an exec the test starts.
+#[test]
+fn join_prints_argv() {
+    require_root!();
+    let _g = serial();
+    let dir = TempDir::new("join");
+    let script = dir.join("run.sh");
+    let tag = unique("j");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n/bin/echo {tag} b-c d >/dev/null\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = Scry::start(&[
+        "-q",
+        "-e",
+        "tracepoint:syscalls:sys_enter_execve /str(args.filename) == \"/bin/echo\"/ { \
+           join(args.argv); join(args.argv, \",\"); }",
+        "-c",
+        script.to_str().unwrap(),
+    ])
+    .wait(Duration::from_secs(60));
+    out.assert_ok();
+    let lines: Vec<&str> = out.lines().into_iter().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("/bin/echo {tag} b-c d"),
+            format!("/bin/echo,{tag},b-c,d")
+        ],
+        "{out}"
+    );
+}
