@@ -404,3 +404,37 @@ fn join_prints_argv() {
         "{out}"
     );
 }
+
+/// Several probes share one body and one predicate; `probe` names the one
+/// that fired.
+#[test]
+fn probes_sharing_a_body() {
+    require_root!();
+    let _g = serial();
+    let tid = gettid().to_string();
+    let out = trace(
+        "tracepoint:syscalls:sys_enter_getppid, tracepoint:syscalls:sys_enter_getpgid \
+           /tid == $1/ { @[probe] = count(); }",
+        &[&tid],
+        || {
+            for _ in 0..3 {
+                unsafe { libc::getppid() };
+            }
+            for _ in 0..2 {
+                unsafe { libc::getpgid(0) };
+            }
+        },
+    );
+    out.assert_ok();
+    assert_eq!(out.attached_count(), Some(2), "{out}");
+    let mut maps = map_lines(&out.stdout);
+    maps.sort();
+    assert_eq!(
+        maps,
+        [
+            "@[tracepoint:syscalls:sys_enter_getpgid]: 2",
+            "@[tracepoint:syscalls:sys_enter_getppid]: 3"
+        ],
+        "{out}"
+    );
+}
