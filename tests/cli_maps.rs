@@ -455,6 +455,39 @@ fn ring_buffer_overflow_is_counted() {
     assert!(out.stdout.contains("{\"type\": \"lost_events\""), "{out}");
 }
 
+/// The kernel does not nest a BPF program inside another on the same CPU:
+/// signal() in one probe raises signal:signal_generate, whose program the
+/// kernel skips. Each skip is counted and reported, on stderr and in JSON.
+/// (SIGURG, 23, is ignored by default: the test process is not disturbed.)
+#[test]
+fn skipped_runs_are_reported() {
+    require_root!();
+    let _g = serial();
+    let tid = gettid();
+    let prog = "tracepoint:syscalls:sys_enter_getppid /tid == $1/ { signal(\"SIGURG\"); } \
+                tracepoint:signal:signal_generate /tid == $1 && args.sig == 23/ { @direct = count(); }";
+    let workload = || {
+        for _ in 0..5 {
+            unsafe { libc::getppid() };
+        }
+        // Signals sent by the test itself reach the second probe.
+        for _ in 0..2 {
+            unsafe { libc::syscall(libc::SYS_tgkill, getpid(), tid, libc::SIGURG) };
+        }
+    };
+    let t = tid.to_string();
+    let out = trace(prog, &["--unsafe", &t], workload);
+    out.assert_ok();
+    out.assert_line("@direct: 2");
+    let want = "WARNING: the kernel skipped tracepoint:signal:signal_generate 5 times: \
+                it fired while another BPF program was running on the same CPU";
+    assert!(out.stderr.lines().any(|l| l == want), "{out}");
+    let out = trace(prog, &["--unsafe", "-f", "json", &t], workload);
+    out.assert_ok();
+    let want = r#"{"type": "skipped_runs", "data": {"probe": "tracepoint:signal:signal_generate", "runs": 5}}"#;
+    assert!(out.stdout.lines().any(|l| l == want), "{out}");
+}
+
 /// Wildcards that would attach too many probes are refused up front.
 #[test]
 fn too_many_probes_are_refused() {

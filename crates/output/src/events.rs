@@ -120,6 +120,12 @@ pub fn lost_events_json(n: u64) -> String {
     format!("{{\"type\": \"lost_events\", \"data\": {{\"events\": {n}}}}}")
 }
 
+/// The JSON record of probe runs the kernel skipped (recursion).
+pub fn skipped_runs_json(probe: &str, n: u64) -> String {
+    let probe = serde_json::to_string(probe).unwrap_or_default();
+    format!("{{\"type\": \"skipped_runs\", \"data\": {{\"probe\": {probe}, \"runs\": {n}}}}}")
+}
+
 /// The message of a failed BPF helper call, as bpftrace words it after
 /// the `file:line:col: WARNING: ` prefix: `Failed to map_update_elem: No
 /// space left on device (-28)` (negative errno) or `Failed to X: 3`.

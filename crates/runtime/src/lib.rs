@@ -28,6 +28,7 @@ pub mod features;
 pub mod glob;
 pub mod listing;
 pub mod loader;
+pub mod losses;
 pub mod mapread;
 pub mod pace;
 pub mod run;

@@ -193,27 +193,22 @@ pub fn run(
     Ok(0)
 }
 
-/// Says what was lost: events the full ring buffer dropped, updates full
-/// maps refused. Never silent.
+/// Says what was lost (see [`crate::losses`]): never silent.
 fn report_losses(
     session: &Session,
     cfg: &RunConfig,
     out: &mut dyn Write,
 ) -> Result<(), RuntimeError> {
-    let lost = session.lost_events();
-    if lost > 0 {
-        eprintln!("WARNING: {lost} events were lost: the ring buffer was full (raise it with --ringbuf-size)");
-        if cfg.format == Format::Json {
-            writeln!(out, "{}", scry_output::lost_events_json(lost)).map_err(io_err)?;
-        }
+    let losses = crate::losses::Losses::of(session);
+    for w in losses.warnings(true) {
+        eprintln!("{w}");
     }
-    for (i, m) in session.compiled.maps.iter().enumerate() {
-        let drops = session.map_full_drops(i);
-        if drops > 0 {
-            eprintln!(
-                "WARNING: {drops} updates of {} were dropped: the map is full ({} entries; raise it with --map-entries)",
-                m.name, m.max_entries
-            );
+    if cfg.format == Format::Json {
+        if losses.events > 0 {
+            writeln!(out, "{}", scry_output::lost_events_json(losses.events)).map_err(io_err)?;
+        }
+        for (probe, n) in &losses.skipped {
+            writeln!(out, "{}", scry_output::skipped_runs_json(probe, *n)).map_err(io_err)?;
         }
     }
     Ok(())

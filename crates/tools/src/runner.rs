@@ -311,9 +311,8 @@ pub fn run(
     if let Err(e) = out.flush() {
         return io_end(e);
     }
-    let lost = session.lost_events();
-    if lost > 0 {
-        eprintln!("WARNING: {lost} events were lost: the ring buffer was full");
+    for w in scry_runtime::losses::Losses::of(session).warnings(false) {
+        eprintln!("{w}");
     }
     Ok(0)
 }
