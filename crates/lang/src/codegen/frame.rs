@@ -72,6 +72,11 @@ pub struct Frame {
     pub scratch: u32,
     pub scratch_max: u32,
     pub scratch_used: bool,
+    /// The stack depth and scratch offset below which memory is pinned:
+    /// variables' homes, which live for the whole program even when first
+    /// assigned inside a block ([`Frame::release`] keeps them).
+    pinned_stack: i32,
+    pinned_scratch: u32,
 }
 
 impl Frame {
@@ -152,9 +157,23 @@ impl Frame {
     }
 
     pub fn release(&mut self, mark: (i32, u32, usize)) {
-        self.stack = mark.0;
-        self.scratch = mark.1;
-        let limit = -mark.0;
+        self.stack = mark.0.max(self.pinned_stack);
+        self.scratch = mark.1.max(self.pinned_scratch);
+        let limit = -self.stack;
         self.free_slots.retain(|&s| (s as i32) > limit);
+    }
+
+    /// Keeps `v` (a variable's home of `size` bytes) for the whole program.
+    pub fn pin(&mut self, v: Val, size: u32) {
+        match v {
+            Val::Slot(s, _) | Val::Mem(Loc::Stack(s)) => {
+                self.pinned_stack = self.pinned_stack.max(-(s as i32));
+            }
+            Val::Mem(Loc::Scratch(o)) => {
+                let end = o as u32 + size.div_ceil(8) * 8;
+                self.pinned_scratch = self.pinned_scratch.max(end);
+            }
+            _ => {}
+        }
     }
 }

@@ -18,17 +18,28 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// The home of variable `name`, created on first use.
     fn var_home(&mut self, name: &str, ty: &Type, span: crate::span::Span) -> GResult<Val> {
+        self.var_home_at(name, ty, span)
+    }
+
+    pub(super) fn var_home_at(
+        &mut self,
+        name: &str,
+        ty: &Type,
+        span: crate::span::Span,
+    ) -> GResult<Val> {
         if let Some((_, v)) = self.vars.get(name) {
             return Ok(*v);
         }
-        // Variables live for the whole program: allocate below any
-        // statement temporaries by taking the memory now, outside a mark.
+        // Variables live for the whole program: their memory is taken now,
+        // outside the statement's mark, and pinned, since a variable first
+        // assigned in a block outlives the block's statement.
         let v = if in_memory(ty) {
             Val::Mem(self.mem(ty.size(), span)?)
         } else {
             let s = self.frame.slot().map_err(|m| self.err_at(span, m))?;
             Val::Slot(s, false)
         };
+        self.frame.pin(v, ty.size().max(8));
         self.vars.insert(name.to_string(), (ty.clone(), v));
         Ok(v)
     }
