@@ -216,3 +216,15 @@ fn buf_of_a_string_value() {
         "{err}"
     );
 }
+
+/// `let $s: string;` and a later read of `$s`: a variable declared without
+/// a value had no home, and reading it panicked in code generation (found
+/// by `no_panic.rs` under seed 0x7a11_0102). It now reads as zero.
+#[test]
+fn read_of_a_variable_declared_without_value() {
+    survives("BEGIN { let $s: string; @str = $s; let $n: uint16; @n = $n; }");
+    assert_eq!(
+        compile("BEGIN { let $s: string; @str = $s; let $n: int32; @n = $n + 1; }"),
+        Ok(1)
+    );
+}

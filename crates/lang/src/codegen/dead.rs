@@ -86,7 +86,7 @@ fn expr_reads(e: &Expr, out: &mut HashSet<String>) {
 }
 
 /// Calls `f` on each direct sub-expression of `e`.
-fn children<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+pub(super) fn children<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     match &e.kind {
         ExprKind::Int(_)
         | ExprKind::Str(_)

@@ -141,6 +141,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.vars.insert(p.var.clone(), (kv, Val::Mem(loc)));
         self.exit_label = stop;
         self.loops.push((next, stop));
+        self.declare_unassigned(&p.body)?;
         self.block(&p.body)?;
         self.loops.pop();
         self.asm.bind(next);

@@ -4,6 +4,7 @@
 mod builtins;
 mod calls;
 mod dead;
+mod declare;
 mod expr;
 mod formap;
 pub mod frame;
@@ -248,6 +249,7 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
         g.asm.jmp_imm(Jmp::Jeq, R0, 0, exit_label);
         g.asm.emit(mov64_reg(SCRATCH, R0));
     }
+    g.declare_unassigned(&p.body)?;
     if let Some(pred) = &p.predicate {
         g.line_of(pred.span);
         g.jump_if_false(pred, exit_label)?;
