@@ -1,7 +1,7 @@
 //! `scry tool tcpconnect`: connections the test makes on loopback from
 //! threads with names of our own, to its own listener and to a closed
 //! port; the rows must name our pid, thread, addresses and ports.
-//! -t -U, -P, -p, -L, -4/-6, --json.
+//! -t -U, -P, -p, -L, -4/-6, --json, -c, -d.
 
 mod tools_support;
 
@@ -185,4 +185,94 @@ fn counts_at_the_end() {
             );
         })
     });
+}
+
+/// Runs `bin` in a mount namespace of its own where /etc/hosts is `hosts`:
+/// names only this process resolves, without touching the machine's file.
+fn run_with_hosts(bin: &std::path::Path, hosts: &std::path::Path, args: &[String]) {
+    use std::ffi::CString;
+    use std::os::unix::process::CommandExt;
+    let src = CString::new(hosts.to_str().unwrap()).unwrap();
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(args);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let target = c"/etc/hosts";
+            if libc::unshare(libc::CLONE_NEWNS) != 0
+                || libc::mount(
+                    c"none".as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) != 0
+                || libc::mount(
+                    src.as_ptr(),
+                    target.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND,
+                    std::ptr::null(),
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let st = cmd.status().expect("run the connector");
+    assert!(st.success(), "connector failed");
+}
+
+/// -d: each connect shows the name its address was looked up as
+/// (getaddrinfo() of names in a hosts file of the test's own), "No DNS
+/// Query" for an address given as a number, and -d refuses -c.
+#[test]
+fn dns_query_of_each_connect() {
+    require_root!();
+    let dir = TempDir::new("dns");
+    let Some(bin) = compile_fixture(&dir, "connector.c", &[]) else {
+        return;
+    };
+    let _g = serial();
+    let id = std::process::id();
+    let (v4, v6) = (format!("scry-v4-{id}"), format!("scry-v6-{id}"));
+    let hosts = dir.join("hosts");
+    std::fs::write(&hosts, format!("127.0.0.7 {v4}\n::1 {v6}\n")).unwrap();
+    let ip = lo(false);
+    with_closed_port(ip, |port| {
+        let mut t = Tool::attached(&["tcpconnect", "-d"], "PID");
+        let args = [port.to_string(), v4.clone(), v6.clone(), "127.0.0.9".into()];
+        run_with_hosts(&bin, &hosts, &args);
+        t.expect_line("the numeric connect", |l| l.contains(" 127.0.0.9 "));
+        let out = t.stop();
+        out.assert_ok();
+        let lines = out.lines();
+        assert_eq!(
+            lines[1], "PID     COMM         IP SADDR            DADDR            DPORT  QUERY",
+            "{out}"
+        );
+        let rows: Vec<Vec<&str>> = lines
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.get(1) == Some(&"connector"))
+            .collect();
+        let p = port.to_string();
+        let row = |daddr: &str| -> Vec<&str> {
+            let r = rows.iter().find(|r| r[4] == daddr);
+            let r = r.unwrap_or_else(|| panic!("no connect to {daddr}:\n{out}"));
+            assert_eq!(r[5], p, "{out}");
+            r[6..].to_vec()
+        };
+        assert_eq!(row("127.0.0.7"), [v4.as_str()], "{out}");
+        assert_eq!(row("::1"), [v6.as_str()], "{out}");
+        assert_eq!(row("127.0.0.9"), ["No", "DNS", "Query"], "{out}");
+        assert_eq!(rows.len(), 3, "{out}");
+    });
+    let out = run_tool(&["tcpconnect", "-d", "-c"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(
+        out.stderr, "tcpconnect: -d cannot be used with -c\n",
+        "{out}"
+    );
 }

@@ -69,7 +69,7 @@ fn misfit(plan: &Plan, params: &Params) -> bool {
 }
 
 /// `-P` (or `--pids` when the flag has no short name).
-fn flag_name(tool: &Tool, long: &str) -> String {
+pub(crate) fn flag_name(tool: &Tool, long: &str) -> String {
     match tool.flags.iter().find(|f| f.long == long) {
         Some(f) => match f.short {
             Some(c) => format!("-{c}"),

@@ -112,6 +112,9 @@ pub enum Effect {
     },
     /// Several effects.
     All(&'static [Effect]),
+    /// This flag cannot be given with the flag of this long name
+    /// (tcpconnect's `-d` with `-c`, as in BCC).
+    Excludes(&'static str),
     /// Read by the output plan or the runner only (`-T`, `-d`, `-x` done
     /// in user space as BCC does).
     Output,
@@ -328,6 +331,8 @@ pub type Assemble = fn(&mut Assembly, usize, Row, &Params) -> Option<Row>;
 pub struct Assembly {
     /// Pending argument lists by thread id.
     pub args: std::collections::HashMap<u64, Vec<String>>,
+    /// Host names by the addresses they resolved to, and when.
+    pub names: std::collections::HashMap<String, (String, std::time::Instant)>,
 }
 
 /// One column: header, field, width and when it is shown.
@@ -527,6 +532,17 @@ impl Flag {
         "Accepted for BCC's scripts; types come from the kernel's BTF",
         Effect::Output,
     );
+}
+
+impl Effect {
+    /// The flags (long names) a flag with this effect cannot be given with.
+    pub fn excludes(&self) -> Vec<&'static str> {
+        match *self {
+            Effect::Excludes(other) => vec![other],
+            Effect::All(effects) => effects.iter().flat_map(Effect::excludes).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Column {

@@ -91,7 +91,7 @@ fn apply(
                 apply(e, kind, given, vals)?;
             }
         }
-        Effect::Output => {}
+        Effect::Output | Effect::Excludes(_) => {}
     }
     Ok(())
 }
@@ -100,7 +100,17 @@ fn apply(
 pub fn slot_texts(tool: &Tool, params: &Params) -> Result<BTreeMap<&'static str, String>, String> {
     let mut vals = SlotValues::default();
     for f in tool.flags {
-        apply(&f.effect, f.kind, params.values.get(f.long), &mut vals)?;
+        let given = params.values.get(f.long);
+        let others = f.effect.excludes();
+        let clash = others.iter().find(|o| params.values.contains_key(**o));
+        if let Some(other) = clash.filter(|_| given.is_some()) {
+            let (a, b) = (
+                crate::select::flag_name(tool, f.long),
+                crate::select::flag_name(tool, other),
+            );
+            return Err(format!("{a} cannot be used with {b}"));
+        }
+        apply(&f.effect, f.kind, given, &mut vals)?;
     }
     // A positional with a text slot of its name sets it (runqslower's
     // min_us); the others (interval, count) are the runner's.

@@ -162,8 +162,10 @@ fn flag_sets(tool: &Tool) -> Vec<Params> {
     let mut all = Params::new();
     for f in tool.flags {
         let one = sample(tool, f.long, f.kind);
-        // stackcount's -U and -K exclude each other: -K goes in `all`.
-        let exclusive = (tool.name, f.long) == ("stackcount", "user-stacks-only");
+        // stackcount's -U and -K exclude each other: -K goes in `all`;
+        // so does any flag that excludes another (tcpconnect -d and -c).
+        let exclusive = (tool.name, f.long) == ("stackcount", "user-stacks-only")
+            || !f.effect.excludes().is_empty();
         if f.kind != Kind::Texts && !exclusive {
             all.values.extend(one.values.clone());
         }

@@ -36,6 +36,7 @@ pub mod syscount;
 pub mod tcpaccept;
 pub mod tcpconnect;
 pub mod tcpconnect_count;
+pub mod tcpconnect_dns;
 pub mod tcpdrop;
 pub mod tcplife;
 pub mod tcpretrans;

@@ -7,9 +7,11 @@
 //! with -L the row waits until the socket leaves SYN_SENT (connected,
 //! refused or timed out: a connection to an unresponsive host shows when it
 //! gives up). `-c` counts connects by source, destination and port instead,
-//! printed at the end as BCC does ([`super::tcpconnect_count`]). `-d`
-//! (DNS) is not implemented; the run length is `--duration`, since BCC's
-//! `-d` means DNS here.
+//! printed at the end as BCC does ([`super::tcpconnect_count`]). `-d` adds
+//! a QUERY column: the host name whose lookup returned the address
+//! connected to, from uprobes on the C library's getaddrinfo()
+//! (tcpconnect-dns.bt), as BCC's DNS cache gives it. The run length is
+//! `--duration`, since BCC's `-d` means DNS here.
 
 use super::net;
 use crate::params::Params;
@@ -89,6 +91,18 @@ pub static TOOL: Tool = Tool {
                 text: super::tcpconnect_count::ACTION,
             },
         ),
+        Flag::switch_with(
+            'd',
+            "dns",
+            "Include the likely DNS query of each connect (QUERY column)",
+            Effect::All(&[
+                Effect::Set {
+                    slot: "dns",
+                    text: include_str!("../../tools/tcpconnect-dns.bt"),
+                },
+                Effect::Excludes("count"),
+            ]),
+        ),
         Flag {
             short: None,
             ..Flag::DURATION
@@ -110,6 +124,7 @@ pub static TOOL: Tool = Tool {
             "action",
             "printf(\"%d %d %s %d %s %d %s %d\\n\", $pid, $uid, $comm, $ip, $saddr, $lport, $daddr, $dport);",
         ),
+        Slot::text("dns", ""),
     ],
     plans: &[
         Plan {
@@ -167,15 +182,22 @@ pub static TOOL: Tool = Tool {
             "scry tool tcpconnect -c",
             "count connects per source and destination address/port",
         ),
+        (
+            "scry tool tcpconnect -d",
+            "include the DNS query associated with each connect",
+        ),
     ],
 };
 
 static ROWS: Output = Output::Rows(Rows {
     tracing: "Tracing connect ... Hit Ctrl-C to end",
     announce: true,
-    events: &[&[
-        "pid", "uid", "comm", "ip", "saddr", "lport", "daddr", "dport",
-    ]],
+    events: &[
+        &[
+            "pid", "uid", "comm", "ip", "saddr", "lport", "daddr", "dport",
+        ],
+        &["family", "a0", "a1", "host"],
+    ],
     columns: &[
         Column::when("TIME(s)", "time_s", -8, "timestamp"),
         Column::when("UID", "uid", -5, "print-uid"),
@@ -185,9 +207,11 @@ static ROWS: Output = Output::Rows(Rows {
         Column::new("SADDR", "saddr", -16),
         Column::when("LPORT", "lport", -6, "lport"),
         Column::new("DADDR", "daddr", -16),
-        Column::new("DPORT", "dport", 0),
+        Column::when("DPORT", "dport", 0, "!dns"),
+        Column::when("DPORT", "dport", -6, "dns"),
+        Column::when("QUERY", "query", 0, "dns"),
     ],
-    assemble: None,
+    assemble: Some(super::tcpconnect_dns::assemble),
     finish: Some(finish),
 });
 
