@@ -228,3 +228,20 @@ fn read_of_a_variable_declared_without_value() {
         Ok(1)
     );
 }
+
+/// `strftime("%H:%M", "%d")`: a string where the time goes reached code
+/// generation ("internal: not a scalar"; found by `no_panic.rs` under seed
+/// 0x7a11_0103). It is now a type error.
+#[test]
+fn strftime_of_a_string() {
+    survives("BEGIN { printf(\"%s\\n\", strftime(\"%H:%M\", \"%d\")); }");
+    let err = compile("BEGIN { printf(\"%s\\n\", strftime(\"%H\", \"x\")); }").unwrap_err();
+    assert!(
+        err.contains("strftime() expects a time in nanoseconds, not string"),
+        "{err}"
+    );
+    assert_eq!(
+        compile("BEGIN { printf(\"%s\\n\", strftime(\"%H\", nsecs)); }"),
+        Ok(1)
+    );
+}

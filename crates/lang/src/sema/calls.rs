@@ -416,8 +416,15 @@ pub fn check(c: &mut Checker, e: &mut Expr) -> Type {
             }
         }
         "strftime" => {
-            if arity(c, span, "strftime", n, 2, 2) && !matches!(args[0].kind, ExprKind::Str(_)) {
-                c.error(args[0].span, "strftime()'s format must be a string literal");
+            if arity(c, span, "strftime", n, 2, 2) {
+                if !matches!(args[0].kind, ExprKind::Str(_)) {
+                    c.error(args[0].span, "strftime()'s format must be a string literal");
+                }
+                let t = &args[1].ty;
+                if !t.is_int() && *t != Type::None {
+                    let msg = format!("strftime() expects a time in nanoseconds, not {t}");
+                    c.error(args[1].span, msg);
+                }
             }
             Type::Timestamp
         }
