@@ -85,8 +85,12 @@ pub static TOOL: Tool = Tool {
     },
     examples: &[
         (
-            "scry tool argdist -H 'p::__kmalloc(u64 size):u64:size'",
-            "histogram of kmalloc sizes",
+            "scry tool argdist -H 't:kmem:kmalloc():size_t:args->bytes_req'",
+            "histogram of kmalloc request sizes (any kernel: a tracepoint)",
+        ),
+        (
+            "scry tool argdist -H 'p::__kmalloc_noprof(u64 size):u64:size'",
+            "the same through a kprobe (__kmalloc before Linux 6.10)",
         ),
         (
             "scry tool argdist -p 1005 -C 'p:c:malloc(size_t size):size_t:size:size==16'",
