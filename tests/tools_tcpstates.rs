@@ -2,7 +2,7 @@
 //! two threads with names of our own (the server closes first); each
 //! socket's rows must follow TCP's state machine, name the thread that
 //! made the change in a system call, and keep one SKADDR per socket.
-//! -T/-t, -w, -L/-D, -4/-6, --json.
+//! -T/-t, -w, -L/-D, -4/-6, --json, -Y.
 
 mod tools_support;
 
@@ -231,4 +231,125 @@ fn csv_rows() {
     let pid = std::process::id().to_string();
     let close = rows.iter().find(|r| r[9] == "FIN_WAIT1").unwrap();
     assert_eq!(close[1..3], [pid.as_str(), "ts-csv-server"], "{out}");
+}
+
+/// A journald socket of the test's own at journald's path, while no
+/// journald listens there (removed on drop, with the directories made).
+/// A thread reads it as journald would, so that writers never wait.
+struct JournalSocket {
+    reader: Option<std::thread::JoinHandle<Vec<Vec<String>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    made: Vec<std::path::PathBuf>,
+}
+
+impl JournalSocket {
+    fn bind() -> Option<JournalSocket> {
+        let path = std::path::Path::new("/run/systemd/journal/socket");
+        if path.exists() {
+            return None;
+        }
+        let mut made = Vec::new();
+        for dir in ["/run/systemd", "/run/systemd/journal"] {
+            if std::fs::create_dir(dir).is_ok() {
+                made.push(dir.into());
+            }
+        }
+        let sock = std::os::unix::net::UnixDatagram::bind(path).expect("bind the socket");
+        made.push(path.into());
+        sock.set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stop.clone();
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match sock.recv(&mut buf) {
+                    Ok(n) => {
+                        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                        out.push(text.lines().map(String::from).collect());
+                    }
+                    Err(_) if done.load(std::sync::atomic::Ordering::SeqCst) => return out,
+                    Err(_) => {}
+                }
+            }
+        });
+        Some(JournalSocket {
+            reader: Some(reader),
+            stop,
+            made,
+        })
+    }
+
+    /// The entries received, each as its KEY=value lines.
+    fn entries(&mut self) -> Vec<Vec<String>> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let reader = self.reader.take();
+        reader.map(|r| r.join().unwrap()).unwrap_or_default()
+    }
+}
+
+impl Drop for JournalSocket {
+    fn drop(&mut self) {
+        self.entries();
+        for p in self.made.iter().rev() {
+            let _ = std::fs::remove_file(p).or_else(|_| std::fs::remove_dir(p));
+        }
+    }
+}
+
+/// -Y: each change is also a journal entry with BCC's fields; without a
+/// journal to write to, -Y is refused before tracing starts.
+#[test]
+fn journal_entries() {
+    require_root!();
+    let _g = serial();
+    let Some(mut journal) = JournalSocket::bind() else {
+        eprintln!("skipped: a journald already listens on /run/systemd/journal/socket");
+        return;
+    };
+    let mut t = Tool::attached(&["tcpstates", "-Y"], "SKADDR");
+    let s = session(lo(false), "ts-journal", "ts-jserver", 100, 100);
+    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
+    let done = format!(" {c:<5} 127.0.0.1       {sv:<5} LAST_ACK    -> CLOSE ");
+    t.expect_line("the client's CLOSE", |l| l.contains(&done));
+    let out = t.stop();
+    out.assert_ok();
+    assert!(!out.stderr.contains("WARNING"), "{out}");
+    let entries = journal.entries();
+    let close = entries
+        .iter()
+        .find(|e| {
+            e.contains(&"OBJECT_TCP_OLD_STATE=LAST_ACK".to_string())
+                && e.contains(&format!("OBJECT_TCP_SOURCE_PORT={c}"))
+        })
+        .unwrap_or_else(|| panic!("no LAST_ACK entry in {entries:?}\n{out}"));
+    for want in [
+        "SYSLOG_IDENTIFIER=tcpstates".to_string(),
+        "PRIORITY=5".into(),
+        format!("OBJECT_PID={}", std::process::id()),
+        "OBJECT_IPV4_SOURCE_ADDRESS=127.0.0.1".into(),
+        "OBJECT_IPV4_DESTINATION_ADDRESS=127.0.0.1".into(),
+        format!("OBJECT_TCP_DESTINATION_PORT={sv}"),
+        "OBJECT_TCP_NEW_STATE=CLOSE".into(),
+    ] {
+        assert!(close.contains(&want), "no {want} in {close:?}");
+    }
+    let message = close.iter().find(|l| l.starts_with("MESSAGE=")).unwrap();
+    assert!(
+        message.ends_with(&format!("127.0.0.1 {c} → 127.0.0.1 {sv} LAST_ACK → CLOSE")),
+        "{message}"
+    );
+    // One entry per row printed.
+    let rows = out.lines().len() - 1;
+    assert_eq!(entries.len(), rows, "{out}");
+    drop(journal);
+    let out = run_tool(&["tcpstates", "-Y"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(
+        out.stderr,
+        "tcpstates: -Y: cannot write to the systemd journal (/run/systemd/journal/socket): \
+         No such file or directory (os error 2)\n",
+        "{out}"
+    );
 }

@@ -22,6 +22,7 @@ pub mod counts;
 pub mod custom;
 pub mod generic;
 pub mod hists;
+pub mod journal;
 pub mod params;
 pub mod probespec;
 pub mod regex;

@@ -115,6 +115,9 @@ pub enum Effect {
     /// This flag cannot be given with the flag of this long name
     /// (tcpconnect's `-d` with `-c`, as in BCC).
     Excludes(&'static str),
+    /// What the flag needs from the machine, checked before tracing
+    /// (tcpstates `-Y`: a journal to write to).
+    Check(fn() -> Result<(), String>),
     /// Read by the output plan or the runner only (`-T`, `-d`, `-x` done
     /// in user space as BCC does).
     Output,
@@ -535,6 +538,15 @@ impl Flag {
 }
 
 impl Effect {
+    /// Whether the effect checks the machine ([`Effect::Check`]).
+    pub fn checks(&self) -> bool {
+        match *self {
+            Effect::Check(_) => true,
+            Effect::All(effects) => effects.iter().any(Effect::checks),
+            _ => false,
+        }
+    }
+
     /// The flags (long names) a flag with this effect cannot be given with.
     pub fn excludes(&self) -> Vec<&'static str> {
         match *self {

@@ -91,6 +91,11 @@ fn apply(
                 apply(e, kind, given, vals)?;
             }
         }
+        Effect::Check(check) => {
+            if given.is_some() {
+                check()?;
+            }
+        }
         Effect::Output | Effect::Excludes(_) => {}
     }
     Ok(())

@@ -161,6 +161,11 @@ fn flag_sets(tool: &Tool) -> Vec<Params> {
     let mut sets = vec![Params::new()];
     let mut all = Params::new();
     for f in tool.flags {
+        // A flag that checks the machine (tcpstates -Y: a journal) leaves
+        // the script as it is.
+        if f.effect.checks() {
+            continue;
+        }
         let one = sample(tool, f.long, f.kind);
         // stackcount's -U and -K exclude each other: -K goes in `all`;
         // so does any flag that excludes another (tcpconnect -d and -c).

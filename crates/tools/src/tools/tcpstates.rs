@@ -1,7 +1,7 @@
 //! tcpstates: TCP state changes, one row each, with the time spent in
 //! the old state (BCC's columns, `-w` wide, `-s` comma separated values
-//! with the IP column and whole process names, as BCC). `-Y` (the systemd
-//! journal) is not implemented.
+//! with the IP column and whole process names, as BCC). `-Y` also logs
+//! each change to the systemd journal, with BCC's fields.
 
 use super::net;
 use crate::params::Params;
@@ -58,6 +58,12 @@ pub static TOOL: Tool = Tool {
         ),
         net::IPV4_TP_SOCK,
         net::IPV6_TP_SOCK,
+        Flag::switch_with(
+            'Y',
+            "journal",
+            "Log session state changes to the systemd journal",
+            Effect::Check(|| crate::journal::check().map_err(|e| format!("-Y: {e}"))),
+        ),
         Flag::DURATION,
     ],
     positionals: &[],
@@ -141,6 +147,10 @@ pub static TOOL: Tool = Tool {
         ),
         ("scry tool tcpstates -L 80", "only local port 80"),
         (
+            "scry tool tcpstates -Y",
+            "also log each change to the systemd journal",
+        ),
+        (
             "scry tool tcpstates -D 80,443",
             "only remote ports 80 and 443",
         ),
@@ -161,7 +171,49 @@ fn finish(row: &mut Row, params: &Params) -> bool {
         Cell::Num(int_field(row, "span_us") as f64 / 1000.0, 3),
     );
     net::seconds6(row);
+    if params.on("journal") {
+        journal(row);
+    }
     let width = if params.on("wide") { 16 } else { 10 };
     net::truncate(row, "comm", width, params);
     true
+}
+
+/// The journal entry of a change, with BCC's fields (`journalctl -t
+/// tcpstates -o verbose` shows them).
+fn journal(row: &Row) {
+    let text = |f: &str| field(row, f).map(Cell::text).unwrap_or_default();
+    let ip = if int_field(row, "ip") == 6 {
+        "IPV6"
+    } else {
+        "IPV4"
+    };
+    let (src, dst) = (
+        format!("OBJECT_{ip}_SOURCE_ADDRESS"),
+        format!("OBJECT_{ip}_DESTINATION_ADDRESS"),
+    );
+    let message = format!(
+        "{} {} {} → {} {} {} → {}",
+        text("comm"),
+        text("laddr"),
+        text("lport"),
+        text("raddr"),
+        text("rport"),
+        text("oldstate"),
+        text("newstate")
+    );
+    crate::journal::send(&[
+        ("MESSAGE", message),
+        ("SYSLOG_IDENTIFIER", "tcpstates".into()),
+        ("PRIORITY", "5".into()),
+        ("OBJECT_PID", text("pid")),
+        ("OBJECT_COMM", text("comm")),
+        (&src, text("laddr")),
+        ("OBJECT_TCP_SOURCE_PORT", text("lport")),
+        (&dst, text("raddr")),
+        ("OBJECT_TCP_DESTINATION_PORT", text("rport")),
+        ("OBJECT_TCP_OLD_STATE", text("oldstate")),
+        ("OBJECT_TCP_NEW_STATE", text("newstate")),
+        ("OBJECT_TCP_SPAN_TIME", text("span_us")),
+    ]);
 }
