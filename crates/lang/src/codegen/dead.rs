@@ -8,6 +8,7 @@
 //! as the target of a plain assignment (`$x += 1` and `$x++` read it); any
 //! call, map access or stack builtin makes the value effectful.
 
+use super::walk::{children, stmt_parts, Part};
 use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 use std::collections::HashSet;
 
@@ -29,53 +30,25 @@ fn block_reads(b: &Block, out: &mut HashSet<String>) {
 
 fn stmt_reads(s: &Stmt, out: &mut HashSet<String>) {
     match &s.kind {
-        StmtKind::Expr(e) => expr_reads(e, out),
-        StmtKind::Assign { target, op, value } => {
-            match (&target.kind, op) {
-                (ExprKind::Var(_), None) => {}
-                _ => expr_reads(target, out),
-            }
-            expr_reads(value, out);
-        }
-        StmtKind::Let { value, .. } => {
-            if let Some(v) = value {
-                expr_reads(v, out);
-            }
-        }
-        StmtKind::If { cond, then, els } => {
-            expr_reads(cond, out);
-            block_reads(then, out);
-            if let Some(e) = els {
-                block_reads(e, out);
-            }
-        }
-        StmtKind::Unroll { count, body } | StmtKind::While { cond: count, body } => {
-            expr_reads(count, out);
-            block_reads(body, out);
-        }
-        StmtKind::ForMap { var, body, .. } => {
+        // A plain assignment writes its variable without reading it.
+        StmtKind::Assign {
+            target,
+            op: None,
+            value,
+        } if matches!(target.kind, ExprKind::Var(_)) => expr_reads(value, out),
+        StmtKind::ForMap { var, .. } | StmtKind::ForRange { var, .. } => {
             out.insert(var.clone());
-            block_reads(body, out);
+            parts_read(s, out);
         }
-        StmtKind::ForRange {
-            var,
-            start,
-            end,
-            body,
-        } => {
-            out.insert(var.clone());
-            expr_reads(start, out);
-            expr_reads(end, out);
-            block_reads(body, out);
-        }
-        StmtKind::Return(e) => {
-            if let Some(e) = e {
-                expr_reads(e, out);
-            }
-        }
-        StmtKind::Break | StmtKind::Continue => {}
-        StmtKind::Block(b) => block_reads(b, out),
+        _ => parts_read(s, out),
     }
+}
+
+fn parts_read(s: &Stmt, out: &mut HashSet<String>) {
+    stmt_parts(s, &mut |p| match p {
+        Part::Expr(e) => expr_reads(e, out),
+        Part::Block(b) => block_reads(b, out),
+    });
 }
 
 fn expr_reads(e: &Expr, out: &mut HashSet<String>) {
@@ -83,41 +56,6 @@ fn expr_reads(e: &Expr, out: &mut HashSet<String>) {
         out.insert(name.clone());
     }
     children(e, &mut |c| expr_reads(c, out));
-}
-
-/// Calls `f` on each direct sub-expression of `e`.
-pub(super) fn children<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Str(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Builtin(_)
-        | ExprKind::Var(_)
-        | ExprKind::Positional(_)
-        | ExprKind::PositionalCount
-        | ExprKind::TypeArg(_) => {}
-        ExprKind::Map { keys, .. } => keys.iter().for_each(f),
-        ExprKind::Call { args, .. } => args.iter().for_each(f),
-        ExprKind::Tuple(items) => items.iter().for_each(f),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Ternary { cond, then, els } => {
-            f(cond);
-            f(then);
-            f(els);
-        }
-        ExprKind::Index { expr, index } => {
-            f(expr);
-            f(index);
-        }
-        ExprKind::Unary { expr, .. }
-        | ExprKind::Field { expr, .. }
-        | ExprKind::TupleIndex { expr, .. }
-        | ExprKind::Cast { expr, .. } => f(expr),
-        ExprKind::IncDec { target, .. } => f(target),
-    }
 }
 
 /// Whether evaluating `e` has no effect besides its value.

@@ -2,6 +2,8 @@
 //! assigned: their homes are made and zeroed when the program starts, with
 //! the type their uses were given.
 
+use super::frame::{Loc, Val};
+use super::walk::{children, stmt_parts, Part};
 use super::{GResult, Gen};
 use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 use crate::types::Type;
@@ -18,15 +20,12 @@ impl<'a, 'b> Gen<'a, 'b> {
             let Some(ty) = types.remove(&name) else {
                 continue; // never read
             };
-            let home = self.var_home_at(&name, &ty, span)?;
-            match home {
-                super::frame::Val::Slot(s, _) => {
-                    self.asm
-                        .emit(scry_asm::st_imm(scry_asm::Size::DW, scry_asm::R10, s, 0));
-                }
-                super::frame::Val::Mem(loc) => self.zero(loc, ty.size()),
-                _ => {}
-            }
+            let loc = match self.var_home(&name, &ty, span)? {
+                Val::Slot(s, _) => Loc::Stack(s),
+                Val::Mem(loc) => loc,
+                _ => continue,
+            };
+            self.zero(loc, ty.size().max(8));
         }
         Ok(())
     }
@@ -47,40 +46,17 @@ fn walk_stmt(
     declared: &mut Vec<(String, crate::span::Span)>,
     types: &mut HashMap<String, Type>,
 ) {
-    let mut exprs = |e: &Expr| walk_expr(e, types);
     match &s.kind {
         StmtKind::Let {
             name, value: None, ..
         } => declared.push((name.clone(), s.span)),
-        StmtKind::Let { value: Some(v), .. } => exprs(v),
-        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => exprs(e),
-        StmtKind::Assign { target, value, .. } => {
-            exprs(target);
-            exprs(value);
-        }
-        StmtKind::If { cond, then, els } => {
-            exprs(cond);
-            walk_block(then, declared, types);
-            if let Some(e) = els {
-                walk_block(e, declared, types);
-            }
-        }
-        StmtKind::Unroll { count: e, body } | StmtKind::While { cond: e, body } => {
-            exprs(e);
-            walk_block(body, declared, types);
-        }
-        StmtKind::ForRange {
-            start, end, body, ..
-        } => {
-            exprs(start);
-            exprs(end);
-            walk_block(body, declared, types);
-        }
         // A for-map body is a callback with its own frame and variables
         // (see formap.rs, which declares its own).
         StmtKind::ForMap { .. } => {}
-        StmtKind::Block(body) => walk_block(body, declared, types),
-        StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue => {}
+        _ => stmt_parts(s, &mut |p| match p {
+            Part::Expr(e) => walk_expr(e, types),
+            Part::Block(b) => walk_block(b, declared, types),
+        }),
     }
 }
 
@@ -90,5 +66,5 @@ fn walk_expr(e: &Expr, types: &mut HashMap<String, Type>) {
             types.entry(name.clone()).or_insert_with(|| e.ty.clone());
         }
     }
-    super::dead::children(e, &mut |c| walk_expr(c, types));
+    children(e, &mut |c| walk_expr(c, types));
 }

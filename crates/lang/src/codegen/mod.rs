@@ -10,6 +10,7 @@ mod formap;
 pub mod frame;
 mod maps;
 mod stmt;
+mod walk;
 
 use crate::sema::maps::Maps;
 use crate::sema::probes::Target;

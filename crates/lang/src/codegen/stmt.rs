@@ -17,11 +17,7 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     /// The home of variable `name`, created on first use.
-    fn var_home(&mut self, name: &str, ty: &Type, span: crate::span::Span) -> GResult<Val> {
-        self.var_home_at(name, ty, span)
-    }
-
-    pub(super) fn var_home_at(
+    pub(super) fn var_home(
         &mut self,
         name: &str,
         ty: &Type,
