@@ -106,14 +106,14 @@ pub fn slot_texts(tool: &Tool, params: &Params) -> Result<BTreeMap<&'static str,
     let mut vals = SlotValues::default();
     for f in tool.flags {
         let given = params.values.get(f.long);
-        let others = f.effect.excludes();
-        let clash = others.iter().find(|o| params.values.contains_key(**o));
-        if let Some(other) = clash.filter(|_| given.is_some()) {
-            let (a, b) = (
-                crate::select::flag_name(tool, f.long),
-                crate::select::flag_name(tool, other),
-            );
-            return Err(format!("{a} cannot be used with {b}"));
+        if given.is_some() {
+            if let Some(other) = f.effect.excludes().into_iter().find(|o| params.on(o)) {
+                let (a, b) = (
+                    crate::select::flag_name(tool, f.long),
+                    crate::select::flag_name(tool, other),
+                );
+                return Err(format!("{a} cannot be used with {b}"));
+            }
         }
         apply(&f.effect, f.kind, given, &mut vals)?;
     }
