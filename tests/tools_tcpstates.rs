@@ -28,15 +28,28 @@ fn transitions(rows: &[Vec<String>], pick: impl Fn(&[String]) -> bool) -> (Vec<S
     (states, addrs)
 }
 
+/// Runs tcpstates with `args` over a loopback session between threads of
+/// these names (`bytes` each way), until the client's socket has closed;
+/// returns the running tool and the client's and server's ports.
+fn until_client_closes(
+    args: &[&str],
+    client: &str,
+    server: &str,
+    bytes: usize,
+) -> (Tool, String, String) {
+    let mut t = Tool::attached(args, "SKADDR");
+    let s = session(lo(false), client, server, bytes, bytes);
+    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
+    let done = format!(" {c:<5} 127.0.0.1       {sv:<5} LAST_ACK    -> CLOSE ");
+    t.expect_line("the client's CLOSE", |l| l.contains(&done));
+    (t, c, sv)
+}
+
 #[test]
 fn a_session_follows_the_state_machine() {
     require_root!();
     let _g = serial();
-    let mut t = Tool::attached(&["tcpstates"], "SKADDR");
-    let s = session(lo(false), "ts-client", "ts-server", 1000, 1000);
-    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
-    let done = format!(" {c:<5} 127.0.0.1       {sv:<5} LAST_ACK    -> CLOSE ");
-    t.expect_line("the client's CLOSE", |l| l.contains(&done));
+    let (mut t, c, sv) = until_client_closes(&["tcpstates"], "ts-client", "ts-server", 1000);
     std::thread::sleep(Duration::from_millis(200));
     let out = t.stop();
     out.assert_ok();
@@ -308,11 +321,7 @@ fn journal_entries() {
         eprintln!("skipped: a journald already listens on /run/systemd/journal/socket");
         return;
     };
-    let mut t = Tool::attached(&["tcpstates", "-Y"], "SKADDR");
-    let s = session(lo(false), "ts-journal", "ts-jserver", 100, 100);
-    let (c, sv) = (s.client_port.to_string(), s.server_port.to_string());
-    let done = format!(" {c:<5} 127.0.0.1       {sv:<5} LAST_ACK    -> CLOSE ");
-    t.expect_line("the client's CLOSE", |l| l.contains(&done));
+    let (mut t, c, sv) = until_client_closes(&["tcpstates", "-Y"], "ts-journal", "ts-jserver", 100);
     let out = t.stop();
     out.assert_ok();
     assert!(!out.stderr.contains("WARNING"), "{out}");
