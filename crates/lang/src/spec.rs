@@ -17,6 +17,14 @@ pub enum Attach {
     RawTracepoint {
         event: String,
     },
+    /// A raw tracepoint whose arguments the kernel types by BTF (`tp_btf`):
+    /// loaded as a tracing program against the `btf_trace_EVENT` typedef
+    /// (`btf_id`, in vmlinux BTF), so pointer arguments are kernel
+    /// pointers the program may read directly.
+    BtfTracepoint {
+        event: String,
+        btf_id: u32,
+    },
     Kprobe {
         function: String,
         offset: u64,

@@ -31,6 +31,7 @@ pub mod loader;
 pub mod losses;
 pub mod mapread;
 pub mod pace;
+pub mod rawload;
 pub mod run;
 pub mod session;
 pub mod symbols;

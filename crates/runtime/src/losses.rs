@@ -9,7 +9,7 @@
 //! shows for the program's fd.
 
 use crate::session::Session;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::RawFd;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Losses {
@@ -36,8 +36,7 @@ impl Losses {
             .programs
             .iter()
             .filter_map(|p| {
-                let prog = session.ebpf.program(&p.name)?;
-                let n = recursion_misses(prog.fd().ok()?.as_fd().as_raw_fd())?;
+                let n = recursion_misses(session.program_fd(&p.name)?)?;
                 (n > 0).then(|| (p.probe.clone(), n))
             })
             .collect();

@@ -14,9 +14,12 @@ use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, Tra
 use aya::{Btf, Ebpf, VerifierLogLevel};
 use scry_lang::spec::{Attach, Compiled, ProgramSpec, GLOBALS_MAP, LOST_MAP, RINGBUF_MAP};
 use std::num::NonZeroU32;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 pub struct Session {
+    /// The programs loaded without aya (rawload.rs), with their links;
+    /// dropped (detached) first.
+    own: Vec<OwnProgram>,
     pub ebpf: Ebpf,
     pub compiled: Compiled,
     pub ringbuf: RingBuf<MapData>,
@@ -27,6 +30,13 @@ pub struct Session {
     /// The script's file name, for messages (`stdin` for -e).
     pub file: String,
     pub source: String,
+}
+
+/// A program loaded by rawload.rs: dropping it detaches and unloads it.
+struct OwnProgram {
+    name: String,
+    prog: OwnedFd,
+    link: Option<OwnedFd>,
 }
 
 fn map_data(map: &Map) -> Option<&MapData> {
@@ -127,8 +137,14 @@ impl Session {
             .map_err(|e| load_error(&e.to_string()))?;
         timing::mark("load: object and maps");
         let mut btf = None;
+        let mut own = Vec::new();
         for spec in &compiled.programs {
-            load_program(&mut ebpf, spec, file, source, &mut btf)?;
+            match crate::rawload::kind_of(spec) {
+                Some(kind) if matches!(spec.attach, Attach::BtfTracepoint { .. }) => {
+                    own.push(load_own(&ebpf, spec, kind, file, source)?);
+                }
+                _ => load_program(&mut ebpf, spec, file, source, &mut btf)?,
+            }
         }
         drop(btf);
         timing::mark("load: programs verified");
@@ -149,6 +165,7 @@ impl Session {
         let ringbuf = RingBuf::try_from(rb_map)
             .map_err(|e| RuntimeError::Load(format!("ring buffer: {e}")))?;
         Ok(Session {
+            own,
             ebpf,
             compiled,
             ringbuf,
@@ -164,6 +181,12 @@ impl Session {
     pub fn attach(&mut self) -> Result<(), RuntimeError> {
         let programs = self.compiled.programs.clone();
         for spec in &programs {
+            if let Some(own) = self.own.iter_mut().find(|o| o.name == spec.name) {
+                let link = crate::rawload::attach_raw_tracepoint(own.prog.as_raw_fd())
+                    .map_err(|e| attach_err(spec, e))?;
+                own.link = Some(link);
+                continue;
+            }
             attach_program(&mut self.ebpf, spec)?;
         }
         timing::mark("attach");
@@ -200,6 +223,14 @@ impl Session {
 
     pub fn run_end(&mut self) -> Result<(), RuntimeError> {
         self.run_special(Attach::End)
+    }
+
+    /// The fd of a loaded program, by symbol.
+    pub fn program_fd(&self, name: &str) -> Option<RawFd> {
+        if let Some(own) = self.own.iter().find(|o| o.name == name) {
+            return Some(own.prog.as_raw_fd());
+        }
+        Some(self.ebpf.program(name)?.fd().ok()?.as_fd().as_raw_fd())
     }
 
     /// The fd of a map of the object, by symbol.
@@ -313,6 +344,32 @@ fn load_program(
     })
 }
 
+/// Loads a program aya would load only with its own model of the kernel's
+/// BTF (see rawload.rs).
+fn load_own(
+    ebpf: &Ebpf,
+    spec: &ProgramSpec,
+    kind: crate::rawload::Kind,
+    file: &str,
+    source: &str,
+) -> Result<OwnProgram, RuntimeError> {
+    let map_fd = |name: &str| map_fd_in(ebpf, name);
+    match crate::rawload::load(spec, kind, map_fd, 0, &mut []) {
+        Ok(prog) => Ok(OwnProgram {
+            name: spec.name.clone(),
+            prog,
+            link: None,
+        }),
+        Err(e) => {
+            let log = match crate::verifier_log::load_for_log(spec, map_fd, 1, 1 << 20) {
+                Ok((_, log)) => log,
+                Err(why) => format!("(no log: {why})"),
+            };
+            Err(verifier_error(&e, log, spec, file, source))
+        }
+    }
+}
+
 /// aya's view of the kernel BTF, which fentry/fexit loads need: parsed on
 /// the first such program, shared by the rest of the load.
 fn kernel_btf(btf: &mut Option<Btf>) -> Result<&Btf, RuntimeError> {
@@ -339,35 +396,46 @@ fn program_error(
             io_error,
             verifier_log,
         } => {
-            if let Some(hint) = privileges_hint(&io_error) {
-                return RuntimeError::Permission(hint);
-            }
             let log = trace.unwrap_or_else(|| verifier_log.to_string());
-            let ex = scry_asm::verifier::explain(&log);
-            let line = ex
-                .insn
-                .and_then(|i| spec.lines.get(i))
-                .copied()
-                .unwrap_or(0);
-            let mut message = if line > 0 {
-                let text = source.lines().nth(line as usize - 1).unwrap_or("").trim();
-                format!(
-                    "{file}:{line}: error: the BPF verifier rejected {}: {}\n{text}",
-                    spec.probe, ex.message
-                )
-            } else {
-                format!(
-                    "error: the BPF verifier rejected {}: {} ({io_error})",
-                    spec.probe, ex.message
-                )
-            };
-            if let Some(h) = ex.hint {
-                message.push_str(&format!("\nHINT: {h}"));
-            }
-            RuntimeError::Verifier { message, log }
+            verifier_error(&io_error, log, spec, file, source)
         }
         other => RuntimeError::Load(format!("{}: {other}", spec.probe)),
     }
+}
+
+/// A program the kernel refused: the verifier's verdict on its script line.
+fn verifier_error(
+    io_error: &std::io::Error,
+    log: String,
+    spec: &ProgramSpec,
+    file: &str,
+    source: &str,
+) -> RuntimeError {
+    if let Some(hint) = privileges_hint(io_error) {
+        return RuntimeError::Permission(hint);
+    }
+    let ex = scry_asm::verifier::explain(&log);
+    let line = ex
+        .insn
+        .and_then(|i| spec.lines.get(i))
+        .copied()
+        .unwrap_or(0);
+    let mut message = if line > 0 {
+        let text = source.lines().nth(line as usize - 1).unwrap_or("").trim();
+        format!(
+            "{file}:{line}: error: the BPF verifier rejected {}: {}\n{text}",
+            spec.probe, ex.message
+        )
+    } else {
+        format!(
+            "error: the BPF verifier rejected {}: {} ({io_error})",
+            spec.probe, ex.message
+        )
+    };
+    if let Some(h) = ex.hint {
+        message.push_str(&format!("\nHINT: {h}"));
+    }
+    RuntimeError::Verifier { message, log }
 }
 
 fn attach_err(spec: &ProgramSpec, e: impl std::fmt::Display) -> RuntimeError {

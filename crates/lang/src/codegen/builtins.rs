@@ -245,7 +245,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             ExprKind::Field { expr, field, .. } => {
                 let (base, record) = match &expr.ty {
                     Type::Ptr(inner) => match inner.as_ref() {
-                        Type::Record(r) => (self.scalar(expr)?, r.clone()),
+                        Type::Record(r) => (self.pointer_base(expr)?, r.clone()),
                         _ => return Err(self.err_at(e.span, "field of a non-struct pointer")),
                     },
                     Type::Record(r) => (self.address_of(expr)?, r.clone()),
@@ -264,7 +264,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             ExprKind::Index { expr, index } => {
                 let elem = e.ty.size().max(1);
                 let base = match &expr.ty {
-                    Type::Ptr(_) => self.scalar(expr)?,
+                    Type::Ptr(_) => self.pointer_base(expr)?,
                     Type::Array(..) | Type::Str(_) => self.address_of(expr)?,
                     _ => return Err(self.err_at(e.span, "cannot index this value")),
                 };
@@ -280,7 +280,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             ExprKind::Unary {
                 op: UnOp::Deref,
                 expr,
-            } => self.scalar(expr),
+            } => self.pointer_base(expr),
             ExprKind::Cast { expr, .. } => self.address_of(expr),
             _ => Err(self.err_at(e.span, "this expression has no address")),
         }
@@ -330,6 +330,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
         }
         let (bytes, signed) = int_shape(&e.ty);
+        if let Some(v) = self.direct_field(e, bytes, signed) {
+            return v;
+        }
         let bitfield = self.bitfield(e);
         let addr = self.address_of(e)?;
         self.load_into(addr, R3);

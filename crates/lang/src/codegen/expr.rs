@@ -68,7 +68,12 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// bytes).
     pub fn expr_into(&mut self, e: &Expr, dst: Loc, size: u32) -> GResult<()> {
         if !in_memory(&e.ty) {
-            let v = self.scalar(e)?;
+            // A whole kernel pointer may be stored (map keys, event records).
+            let v = if size >= 8 {
+                self.raw_scalar(e)?
+            } else {
+                self.scalar(e)?
+            };
             let r = self.load(v, R0);
             self.frame.free(v);
             self.store(dst, r, size.min(8));
@@ -216,7 +221,9 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     /// Evaluates a scalar expression.
-    pub fn scalar(&mut self, e: &Expr) -> GResult<Val> {
+    /// A scalar's value; in tracing programs possibly a kernel pointer
+    /// (kptr.rs), which `scalar` makes a plain integer.
+    pub fn raw_scalar(&mut self, e: &Expr) -> GResult<Val> {
         match &e.kind {
             ExprKind::Int(v) => Ok(Val::Imm(*v as i64)),
             ExprKind::Bool(b) => Ok(Val::Imm(*b as i64)),
@@ -259,7 +266,12 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.temp_from(R0)
             }
             ExprKind::Cast { expr, .. } => {
-                let v = self.scalar(expr)?;
+                // A 64-bit cast emits nothing: a kernel pointer stays one.
+                let v = if e.ty.size() == 8 {
+                    self.raw_scalar(expr)?
+                } else {
+                    self.scalar(expr)?
+                };
                 match &e.ty {
                     Type::Int { bytes, signed } if *bytes < 8 => {
                         self.load_into(v, R0);
@@ -334,8 +346,12 @@ impl<'a, 'b> Gen<'a, 'b> {
         if matches!(lhs.ty, Type::Str(_)) && matches!(rhs.ty, Type::Str(_)) {
             return self.string_compare(op, lhs, rhs);
         }
-        let a = self.scalar(lhs)?;
-        let b = self.scalar(rhs)?;
+        // Kernel pointers may be compared, not computed with.
+        let (a, b) = if comparison(op).is_some() {
+            (self.raw_scalar(lhs)?, self.raw_scalar(rhs)?)
+        } else {
+            (self.scalar(lhs)?, self.scalar(rhs)?)
+        };
         self.load_into(a, R0);
         let rb = self.load(b, R1);
         self.frame.free(a);

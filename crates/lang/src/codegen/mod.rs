@@ -8,6 +8,7 @@ mod declare;
 mod expr;
 mod formap;
 pub mod frame;
+mod kptr;
 mod maps;
 mod stmt;
 mod walk;
@@ -89,6 +90,9 @@ pub struct Gen<'a, 'b> {
     /// The variables the probe reads: assignments to others are dead
     /// (`dead.rs`).
     pub read_vars: std::collections::HashSet<String>,
+    /// Variables that keep a kernel pointer the program reads through
+    /// (`kptr.rs`).
+    pub kptr_vars: HashMap<String, kptr::Kptr>,
 }
 
 fn symbol_for(name: &str, i: usize) -> String {
@@ -234,7 +238,9 @@ fn gen_once(sh: &mut Shared, p: &TypedProbe, source: &str, with_scratch: bool) -
         with_scratch,
         functions: Vec::new(),
         read_vars: dead::read_vars(p.predicate.as_ref(), &p.body),
+        kptr_vars: HashMap::new(),
     };
+    g.find_kptr_vars(p.predicate.as_ref(), &p.body);
     g.asm.emit(mov64_reg(CTX, R1));
     if with_scratch {
         // r9 = &scratch[0] for this CPU.

@@ -189,7 +189,11 @@ impl<'a, 'b> Gen<'a, 'b> {
         match home {
             Val::Mem(loc) => self.expr_into(value, loc, ty.size()),
             _ => {
-                let v = self.scalar(value)?;
+                let v = if self.kptr_vars.contains_key(name) {
+                    self.raw_scalar(value)?
+                } else {
+                    self.scalar(value)?
+                };
                 self.load_into(v, R0);
                 self.frame.free(v);
                 self.store_var(home, R0);

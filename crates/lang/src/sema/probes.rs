@@ -224,9 +224,22 @@ pub fn expand(ap: &AttachPoint, env: &dyn Env, opts: &Options) -> Result<Vec<Tar
             let mut out = Vec::new();
             for e in names {
                 let args = raw_tracepoint_args(env, &e);
+                let (attach, section) = match typed_raw_tracepoint(env, &e) {
+                    Some(btf_id) => (
+                        Attach::BtfTracepoint {
+                            event: e.clone(),
+                            btf_id,
+                        },
+                        format!("tp_btf/{e}"),
+                    ),
+                    None => (
+                        Attach::RawTracepoint { event: e.clone() },
+                        format!("raw_tracepoint/{e}"),
+                    ),
+                };
                 out.push(simple(
-                    Attach::RawTracepoint { event: e.clone() },
-                    &format!("raw_tracepoint/{e}"),
+                    attach,
+                    &section,
                     format!("rawtracepoint:{e}"),
                     Context::BtfArgs { args, ret: None },
                 ));
@@ -278,6 +291,36 @@ fn raw_tracepoint_args(env: &dyn Env, event: &str) -> Vec<(String, u32)> {
     };
     // The first parameter is the tracepoint's private `void *__data`.
     proto.params.into_iter().skip(1).collect()
+}
+
+/// The id of the `btf_trace_EVENT` typedef, when the raw tracepoint can be
+/// loaded as a typed (`tp_btf`) program: the kernel's BTF types its
+/// arguments, so the program reads what they point to without a helper
+/// call. `None` (an untyped raw tracepoint) for module tracepoints, kernels
+/// without BTF, and arguments the kernel's checker refuses to type
+/// (pointers to pointers, to enums or to opaque structs).
+fn typed_raw_tracepoint(env: &dyn Env, event: &str) -> Option<u32> {
+    use scry_btf::Kind;
+    let btf = env.btf()?;
+    let id = btf.find(&format!("btf_trace_{event}"), Kind::Typedef)?;
+    let proto = btf.func_proto(id)?;
+    let accepted = |ty: u32| {
+        let t = btf.skip_modifiers(ty);
+        match btf.kind(t) {
+            Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Struct | Kind::Union) => true,
+            Some(Kind::Ptr) => {
+                let to = btf.skip_modifiers(btf.pointee(t).unwrap_or(0));
+                to == 0 || matches!(btf.kind(to), Some(Kind::Int | Kind::Struct | Kind::Union))
+            }
+            _ => false,
+        }
+    };
+    proto
+        .params
+        .iter()
+        .skip(1)
+        .all(|(_, ty)| accepted(*ty))
+        .then_some(id)
 }
 
 fn kernel_functions(ap: &AttachPoint, env: &dyn Env) -> Result<Vec<Target>, Diagnostic> {
