@@ -20,6 +20,8 @@ pub struct Session {
     /// The programs loaded without aya (rawload.rs), with their links;
     /// dropped (detached) first.
     own: Vec<OwnProgram>,
+    /// The links of the programs aya loaded, detached together on drop.
+    links: Links,
     pub ebpf: Ebpf,
     pub compiled: Compiled,
     pub ringbuf: RingBuf<MapData>,
@@ -30,6 +32,39 @@ pub struct Session {
     /// The script's file name, for messages (`stdin` for -e).
     pub file: String,
     pub source: String,
+}
+
+/// The links of attached programs, owned here rather than by aya's
+/// programs so that they can be closed in parallel: closing a perf-event
+/// tracepoint or kprobe waits for RCU grace periods (some 80 ms here), one
+/// after the other when closed in turn, where concurrent closes share them.
+#[derive(Default)]
+struct Links(Vec<Box<dyn Send>>);
+
+impl Links {
+    fn keep(&mut self, link: impl Send + 'static) {
+        self.0.push(Box::new(link));
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let mut links = std::mem::take(&mut self.0);
+        if links.len() < 2 {
+            return;
+        }
+        let threads = links.len().min(32);
+        let per = links.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            while !links.is_empty() {
+                let chunk: Vec<_> = links.drain(..per.min(links.len())).collect();
+                // A thread that cannot start closes its links here.
+                if let Err(e) = std::thread::Builder::new().spawn_scoped(s, move || drop(chunk)) {
+                    drop(e);
+                }
+            }
+        });
+    }
 }
 
 /// A program loaded by rawload.rs: dropping it detaches and unloads it.
@@ -166,6 +201,7 @@ impl Session {
             .map_err(|e| RuntimeError::Load(format!("ring buffer: {e}")))?;
         Ok(Session {
             own,
+            links: Links::default(),
             ebpf,
             compiled,
             ringbuf,
@@ -187,7 +223,7 @@ impl Session {
                 own.link = Some(link);
                 continue;
             }
-            attach_program(&mut self.ebpf, spec)?;
+            attach_program(&mut self.ebpf, spec, &mut self.links)?;
         }
         timing::mark("attach");
         Ok(())
@@ -452,31 +488,42 @@ fn software_config(hardware: bool, config: u64) -> PerfEventConfig {
     }
 }
 
-fn attach_program(ebpf: &mut Ebpf, spec: &ProgramSpec) -> Result<(), RuntimeError> {
+/// Attaches one program; its links go to `links` (see [`Links`]).
+fn attach_program(
+    ebpf: &mut Ebpf,
+    spec: &ProgramSpec,
+    links: &mut Links,
+) -> Result<(), RuntimeError> {
     let prog = ebpf.program_mut(&spec.name).expect("loaded program");
     let e = |err: ProgramError| attach_err(spec, source_chain(&err));
     match (&spec.attach, prog) {
         (Attach::Begin | Attach::End, _) => {}
         (Attach::Tracepoint { category, event }, Program::TracePoint(p)) => {
             let p: &mut TracePoint = p;
-            p.attach(category, event).map_err(e)?;
+            let id = p.attach(category, event).map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (Attach::RawTracepoint { event }, Program::RawTracePoint(p)) => {
             let p: &mut RawTracePoint = p;
-            p.attach(event).map_err(e)?;
+            let id = p.attach(event).map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (Attach::Kprobe { function, offset }, Program::KProbe(p)) => {
             let p: &mut KProbe = p;
-            p.attach(function, *offset).map_err(e)?;
+            let id = p.attach(function, *offset).map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (Attach::Kretprobe { function }, Program::KProbe(p)) => {
-            p.attach(function, 0).map_err(e)?;
+            let id = p.attach(function, 0).map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (Attach::Fentry { .. }, Program::FEntry(p)) => {
-            p.attach().map_err(e)?;
+            let id = p.attach().map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (Attach::Fexit { .. }, Program::FExit(p)) => {
-            p.attach().map_err(e)?;
+            let id = p.attach().map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (
             Attach::Uprobe {
@@ -495,8 +542,10 @@ fn attach_program(ebpf: &mut Ebpf, spec: &ProgramSpec) -> Result<(), RuntimeErro
                 Some(pid) => UProbeScope::OneProcess(pid),
                 None => UProbeScope::AllProcesses,
             };
-            p.attach(UProbeAttachLocation::AbsoluteOffset(*offset), path, scope)
+            let id = p
+                .attach(UProbeAttachLocation::AbsoluteOffset(*offset), path, scope)
                 .map_err(e)?;
+            links.keep(p.take_link(id).map_err(e)?);
         }
         (
             Attach::Timer {
@@ -514,13 +563,15 @@ fn attach_program(ebpf: &mut Ebpf, spec: &ProgramSpec) -> Result<(), RuntimeErro
             };
             let cpus: Vec<u32> = if *all_cpus { online_cpus() } else { vec![0] };
             for cpu in cpus {
-                p.attach(
-                    software_config(false, 0),
-                    PerfEventScope::AllProcessesOneCpu { cpu },
-                    policy,
-                    false,
-                )
-                .map_err(e)?;
+                let id = p
+                    .attach(
+                        software_config(false, 0),
+                        PerfEventScope::AllProcessesOneCpu { cpu },
+                        policy,
+                        false,
+                    )
+                    .map_err(e)?;
+                links.keep(p.take_link(id).map_err(e)?);
             }
         }
         (
@@ -532,13 +583,15 @@ fn attach_program(ebpf: &mut Ebpf, spec: &ProgramSpec) -> Result<(), RuntimeErro
             Program::PerfEvent(p),
         ) => {
             for cpu in online_cpus() {
-                p.attach(
-                    software_config(*hardware, *config),
-                    PerfEventScope::AllProcessesOneCpu { cpu },
-                    SamplePolicy::Period(*period),
-                    false,
-                )
-                .map_err(e)?;
+                let id = p
+                    .attach(
+                        software_config(*hardware, *config),
+                        PerfEventScope::AllProcessesOneCpu { cpu },
+                        SamplePolicy::Period(*period),
+                        false,
+                    )
+                    .map_err(e)?;
+                links.keep(p.take_link(id).map_err(e)?);
             }
         }
         (a, p) => {
