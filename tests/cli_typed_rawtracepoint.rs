@@ -175,3 +175,21 @@ fn typed_raw_tracepoints_verify_with_their_arguments_used() {
     }
     assert!(checked > 50, "only {checked} scripts");
 }
+
+#[test]
+fn list_verbose_shows_the_arguments() {
+    require_root!();
+    let out = run(&["-lv", "rawtracepoint:sched_switch"]);
+    out.assert_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "rawtracepoint:sched_switch",
+            "    bool preempt",
+            "    struct task_struct * prev",
+            "    struct task_struct * next",
+            "    unsigned int prev_state",
+        ],
+        "{out}"
+    );
+}

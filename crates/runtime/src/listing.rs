@@ -232,7 +232,16 @@ fn provider_lines(
                 .filter(|(c, e)| is_raw_tracepoint(c, e) && glob_match(ev, e))
                 .map(|(_, e)| e)
                 .collect();
-            out.extend(events.into_iter().map(|e| format!("{name}:{e}")));
+            for e in events {
+                out.push(format!("{name}:{e}"));
+                if verbose {
+                    out.extend(
+                        raw_tracepoint_args(env, &e)
+                            .into_iter()
+                            .map(|l| format!("    {l}")),
+                    );
+                }
+            }
         }
         Kprobe | Kretprobe => {
             let func = sub.rsplit(':').next().unwrap_or(sub);
@@ -348,6 +357,19 @@ pub fn field_decl(f: &TpField) -> String {
 
 /// The parameters of BTF function `id` as `type name` lines, then the
 /// return type as `type retval` (bpftrace's `-lv` for fentry).
+/// A raw tracepoint's arguments, as `-lv` lists them: the parameters of
+/// its BTF stub after the tracepoint's private `void *__data`.
+fn raw_tracepoint_args(env: &SysEnv, event: &str) -> Vec<String> {
+    let Some(btf) = env.btf() else {
+        return Vec::new();
+    };
+    let stub = btf
+        .find(&format!("__probestub_{event}"), BtfKind::Func)
+        .or_else(|| btf.find(&format!("__bpf_trace_{event}"), BtfKind::Func));
+    stub.map(|id| func_params(btf, id).into_iter().skip(1).collect())
+        .unwrap_or_default()
+}
+
 fn func_params(btf: &Btf, id: u32) -> Vec<String> {
     let Some(proto) = btf.func_proto(id) else {
         return Vec::new();
