@@ -9,6 +9,7 @@ mod expr;
 mod formap;
 pub mod frame;
 mod kptr;
+mod kptr_vars;
 mod maps;
 mod stmt;
 mod walk;
@@ -91,7 +92,7 @@ pub struct Gen<'a, 'b> {
     /// (`dead.rs`).
     pub read_vars: std::collections::HashSet<String>,
     /// Variables that keep a kernel pointer the program reads through
-    /// (`kptr.rs`).
+    /// (`kptr_vars.rs`).
     pub kptr_vars: HashMap<String, kptr::Kptr>,
 }
 
