@@ -4,6 +4,7 @@
 //! pointer through the variable's stack slot, so reads through the
 //! variable are plain loads too; every other variable holds plain numbers.
 
+use super::dead::plain_assignment;
 use super::kptr::Kptr;
 use super::walk::{children, stmt_parts, Part};
 use super::Gen;
@@ -33,7 +34,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         let mut seen: HashSet<&str> = HashSet::new();
         for s in &body.stmts {
-            let defined = plain_var_assignment(s)
+            let defined = plain_assignment(s)
                 .filter(|(name, value)| !mentions_var(value, name))
                 .map(|(name, _)| name);
             let mut in_stmt = Vec::new();
@@ -62,26 +63,6 @@ impl<'a, 'b> Gen<'a, 'b> {
                 break;
             }
         }
-    }
-}
-
-/// `$x = value` (or `let $x = value`).
-fn plain_var_assignment(s: &Stmt) -> Option<(&str, &Expr)> {
-    match &s.kind {
-        StmtKind::Assign {
-            target,
-            op: None,
-            value,
-        } => match &target.kind {
-            ExprKind::Var(name) => Some((name, value)),
-            _ => None,
-        },
-        StmtKind::Let {
-            name,
-            value: Some(v),
-            ..
-        } => Some((name, v)),
-        _ => None,
     }
 }
 
@@ -141,7 +122,7 @@ fn collect<'s>(
             }
             _ => {}
         }
-        if let Some((name, value)) = plain_var_assignment(s) {
+        if let Some((name, value)) = plain_assignment(s) {
             assigned.entry(name).or_default().push(value);
         }
         stmt_parts(s, &mut |p| match p {
