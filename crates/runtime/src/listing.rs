@@ -355,21 +355,19 @@ pub fn field_decl(f: &TpField) -> String {
     format!("{ty} {}", f.name)
 }
 
-/// The parameters of BTF function `id` as `type name` lines, then the
-/// return type as `type retval` (bpftrace's `-lv` for fentry).
 /// A raw tracepoint's arguments, as `-lv` lists them: the parameters of
 /// its BTF stub after the tracepoint's private `void *__data`.
 fn raw_tracepoint_args(env: &SysEnv, event: &str) -> Vec<String> {
     let Some(btf) = env.btf() else {
         return Vec::new();
     };
-    let stub = btf
-        .find(&format!("__probestub_{event}"), BtfKind::Func)
-        .or_else(|| btf.find(&format!("__bpf_trace_{event}"), BtfKind::Func));
-    stub.map(|id| func_params(btf, id).into_iter().skip(1).collect())
+    scry_lang::sema::probes::raw_tracepoint_stub(btf, event)
+        .map(|id| func_params(btf, id).into_iter().skip(1).collect())
         .unwrap_or_default()
 }
 
+/// The parameters of BTF function `id` as `type name` lines, then the
+/// return type as `type retval` (bpftrace's `-lv` for fentry).
 fn func_params(btf: &Btf, id: u32) -> Vec<String> {
     let Some(proto) = btf.func_proto(id) else {
         return Vec::new();

@@ -276,12 +276,8 @@ fn raw_tracepoint_args(env: &dyn Env, event: &str) -> Vec<(String, u32)> {
     let Some(btf) = env.btf() else {
         return Vec::new();
     };
-    // `__bpf_trace_EVENT` has named parameters; the typedef only types.
-    // `__probestub_EVENT` exists for every event, named after it (the
-    // `__bpf_trace_` function is named after the event's class).
-    let Some(id) = btf
-        .find(&format!("__probestub_{event}"), scry_btf::Kind::Func)
-        .or_else(|| btf.find(&format!("__bpf_trace_{event}"), scry_btf::Kind::Func))
+    // The typedef only types the parameters; the stub also names them.
+    let Some(id) = raw_tracepoint_stub(btf, event)
         .or_else(|| btf.find(&format!("btf_trace_{event}"), scry_btf::Kind::Typedef))
     else {
         return Vec::new();
@@ -291,6 +287,14 @@ fn raw_tracepoint_args(env: &dyn Env, event: &str) -> Vec<(String, u32)> {
     };
     // The first parameter is the tracepoint's private `void *__data`.
     proto.params.into_iter().skip(1).collect()
+}
+
+/// The BTF function whose parameters are a raw tracepoint's, named:
+/// `__probestub_EVENT`, which exists for every event and is named after
+/// it, or the older `__bpf_trace_EVENT` (named after the event's class).
+pub fn raw_tracepoint_stub(btf: &scry_btf::Btf, event: &str) -> Option<u32> {
+    btf.find(&format!("__probestub_{event}"), scry_btf::Kind::Func)
+        .or_else(|| btf.find(&format!("__bpf_trace_{event}"), scry_btf::Kind::Func))
 }
 
 /// The id of the `btf_trace_EVENT` typedef, when the raw tracepoint can be
