@@ -8,7 +8,7 @@
 //! as the target of a plain assignment (`$x += 1` and `$x++` read it); any
 //! call, map access or stack builtin makes the value effectful.
 
-use super::walk::{children, stmt_parts, Part};
+use super::walk::{children, stmt_parts, vars_in, Part};
 use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 use std::collections::HashSet;
 
@@ -52,10 +52,9 @@ fn parts_read(s: &Stmt, out: &mut HashSet<String>) {
 }
 
 fn expr_reads(e: &Expr, out: &mut HashSet<String>) {
-    if let ExprKind::Var(name) = &e.kind {
-        out.insert(name.clone());
-    }
-    children(e, &mut |c| expr_reads(c, out));
+    vars_in(e, &mut |v| {
+        out.insert(v.to_string());
+    });
 }
 
 /// Whether evaluating `e` has no effect besides its value.

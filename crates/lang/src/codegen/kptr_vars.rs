@@ -6,7 +6,7 @@
 
 use super::dead::plain_assignment;
 use super::kptr::Kptr;
-use super::walk::{children, stmt_parts, Part};
+use super::walk::{children, stmt_parts, vars_in, Part};
 use super::Gen;
 use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 use std::collections::{HashMap, HashSet};
@@ -28,7 +28,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             return;
         }
         if let Some(p) = predicate {
-            mentions(p, &mut |v| {
+            vars_in(p, &mut |v| {
                 excluded.insert(v);
             });
         }
@@ -66,22 +66,15 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 }
 
-fn mentions<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e str)) {
-    if let ExprKind::Var(name) = &e.kind {
-        f(name);
-    }
-    children(e, &mut |c| mentions(c, f));
-}
-
 fn mentions_var(e: &Expr, var: &str) -> bool {
     let mut found = false;
-    mentions(e, &mut |v| found |= v == var);
+    vars_in(e, &mut |v| found |= v == var);
     found
 }
 
 fn all_mentions_in_stmt<'s>(s: &'s Stmt, out: &mut Vec<&'s str>) {
     stmt_parts(s, &mut |p| match p {
-        Part::Expr(e) => mentions(e, &mut |v| out.push(v)),
+        Part::Expr(e) => vars_in(e, &mut |v| out.push(v)),
         Part::Block(b) => b.stmts.iter().for_each(|s| all_mentions_in_stmt(s, out)),
     });
     match &s.kind {

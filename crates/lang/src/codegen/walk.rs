@@ -1,5 +1,6 @@
 //! Walking the typed AST in code generation's passes (dead assignments,
-//! declared variables): the direct parts of an expression or a statement.
+//! declared variables, variables that keep kernel pointers): the direct
+//! parts of an expression or a statement, and the variables in one.
 
 use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 
@@ -36,6 +37,14 @@ pub fn children<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
         | ExprKind::Cast { expr, .. } => f(expr),
         ExprKind::IncDec { target, .. } => f(target),
     }
+}
+
+/// Calls `f` with the name of each variable `e` mentions, in order.
+pub fn vars_in<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e str)) {
+    if let ExprKind::Var(name) = &e.kind {
+        f(name);
+    }
+    children(e, &mut |c| vars_in(c, f));
 }
 
 /// A direct part of a statement.
