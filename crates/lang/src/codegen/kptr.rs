@@ -179,24 +179,27 @@ impl<'a, 'b> Gen<'a, 'b> {
             Kind::Ptr => bytes == 8,
             _ => false,
         };
-        let off = i16::try_from(off).ok()?;
-        let size = Size::from_bytes(bytes)?;
         if !fits {
             return None;
         }
-        Some((|| {
-            let v = self.raw_scalar(base)?;
-            let r = self.load(v, R3);
-            self.frame.free(v);
-            let done = self.asm.new_label();
-            self.asm.emit(mov64_imm(R0, 0));
-            self.asm.jmp_imm(Jmp::Jeq, r, 0, done);
-            self.asm.emit(ldx(size, R0, r, off));
-            self.asm.bind(done);
-            if signed {
-                self.extend(R0, bytes, true);
-            }
-            self.temp_from(R0)
-        })())
+        let off = i16::try_from(off).ok()?;
+        let size = Size::from_bytes(bytes)?;
+        Some(self.load_through(base, off, size, signed))
+    }
+
+    /// `*(size *)(base + off)`, or 0 when `base` is NULL.
+    fn load_through(&mut self, base: &Expr, off: i16, size: Size, signed: bool) -> GResult<Val> {
+        let v = self.raw_scalar(base)?;
+        let r = self.load(v, R3);
+        self.frame.free(v);
+        let done = self.asm.new_label();
+        self.asm.emit(mov64_imm(R0, 0));
+        self.asm.jmp_imm(Jmp::Jeq, r, 0, done);
+        self.asm.emit(ldx(size, R0, r, off));
+        self.asm.bind(done);
+        if signed {
+            self.extend(R0, size.bytes(), true);
+        }
+        self.temp_from(R0)
     }
 }
