@@ -224,13 +224,7 @@ fn drain(
 ) -> Result<Flow, RuntimeError> {
     let mut flow = Flow::Continue;
     let mut bytes = std::mem::take(&mut events.bytes);
-    loop {
-        let Some(item) = session.ringbuf.next() else {
-            break;
-        };
-        bytes.clear();
-        bytes.extend_from_slice(&item);
-        drop(item);
+    while session.next_event(&mut bytes) {
         events.count += 1;
         crate::fault::point("event");
         match handle(session, cfg, out, symbols, events, &bytes) {

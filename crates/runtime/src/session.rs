@@ -261,6 +261,17 @@ impl Session {
         self.run_special(Attach::End)
     }
 
+    /// Copies the next event waiting in the ring buffer into `into`
+    /// (reusing its memory); false when none is waiting.
+    pub fn next_event(&mut self, into: &mut Vec<u8>) -> bool {
+        let Some(item) = self.ringbuf.next() else {
+            return false;
+        };
+        into.clear();
+        into.extend_from_slice(&item);
+        true
+    }
+
     /// The fd of a loaded program, by symbol.
     pub fn program_fd(&self, name: &str) -> Option<RawFd> {
         if let Some(own) = self.own.iter().find(|o| o.name == name) {

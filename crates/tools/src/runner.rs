@@ -176,14 +176,7 @@ fn drain(
 ) -> std::io::Result<bool> {
     let mut go_on = true;
     let stacks_fd = session.stacks_fd();
-    loop {
-        match session.ringbuf.next() {
-            Some(item) => {
-                bytes.clear();
-                bytes.extend_from_slice(&item);
-            }
-            None => break,
-        };
+    while session.next_event(bytes) {
         *count += 1;
         let id = bytes
             .get(..8)
